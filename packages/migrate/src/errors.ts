@@ -1,0 +1,74 @@
+/**
+ * The engine's error registry: every failure a user can meet has a stable code, a message
+ * that says what to do next, an exit code for the CLI and an HTTP status for the API.
+ */
+export const errorCodes = {
+  TM_CONFIG_INVALID: { exit: 2, http: 500, summary: "configuration is invalid" },
+  TM_USAGE: { exit: 2, http: 400, summary: "bad arguments" },
+  TM_DB_UNREACHABLE: { exit: 1, http: 503, summary: "database cannot be reached" },
+  TM_DB_CREATE_FAILED: { exit: 1, http: 500, summary: "database could not be created" },
+  TM_JOURNAL_INVALID: { exit: 1, http: 500, summary: "migrations folder is inconsistent" },
+  TM_MIGRATION_MISSING: { exit: 1, http: 409, summary: "an applied migration is missing on disk" },
+  TM_DOWN_MISSING: { exit: 1, http: 409, summary: "a migration has no down file" },
+  TM_UNKNOWN_REVISION: { exit: 2, http: 404, summary: "revision not found" },
+  TM_CHECKSUM_MISMATCH: { exit: 1, http: 409, summary: "an applied migration changed on disk" },
+  TM_LATE_MIGRATION: { exit: 1, http: 409, summary: "a migration was merged behind applied ones" },
+  TM_LOCK_TIMEOUT: { exit: 1, http: 409, summary: "a table lock could not be acquired" },
+  TM_LOCK_BUSY: { exit: 1, http: 409, summary: "another migration run holds the lock" },
+  TM_MIGRATION_FAILED: { exit: 1, http: 500, summary: "a migration statement failed" },
+  TM_INVALID_INDEX: {
+    exit: 1,
+    http: 409,
+    summary: "an interrupted concurrent index build left an invalid index",
+  },
+  TM_REFUSED: { exit: 3, http: 409, summary: "refused without confirmation" },
+  TM_ABORTED: { exit: 3, http: 409, summary: "aborted by the user" },
+  TM_SCHEMA_MISMATCH: { exit: 1, http: 500, summary: "database schema differs from the model" },
+  TM_BACKUP_FAILED: { exit: 1, http: 500, summary: "backup failed" },
+  TM_BACKUP_INVALID: { exit: 1, http: 422, summary: "backup file is not usable" },
+  TM_BACKUP_PATH: { exit: 2, http: 400, summary: "backup file is outside BACKUP_DIR" },
+  TM_PG_TOOL: { exit: 1, http: 500, summary: "pg_dump/pg_restore missing or too old" },
+  TM_RESTORE_FAILED: { exit: 1, http: 500, summary: "restore failed" },
+  TM_LINT_ERRORS: { exit: 1, http: 422, summary: "lint found errors" },
+  TM_GENERATE_FAILED: { exit: 1, http: 500, summary: "migration could not be generated" },
+  TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
+} as const;
+
+/** A stable error code from {@link errorCodes}. */
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Extra, machine-readable context carried by an error (migration, statement, pid…). */
+export type ErrorDetails = Record<string, unknown>;
+
+/** Every error the engine raises on purpose. `cause` keeps the underlying error. */
+export class TidemarkError extends Error {
+  override name = "TidemarkError";
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: ErrorDetails } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** Exit code for the CLI (DESIGN §8: 1 failure, 2 usage, 3 refused). */
+  get exitCode(): number {
+    return errorCodes[this.code].exit;
+  }
+
+  /** HTTP status for the API. */
+  get httpStatus(): number {
+    return errorCodes[this.code].http;
+  }
+
+  /** JSON shape shared by the API, job results and `--json` output. */
+  toJSON() {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** True for errors raised on purpose by Tidemark (as opposed to bugs). */
+export function isTidemarkError(err: unknown): err is TidemarkError {
+  return err instanceof TidemarkError;
+}

@@ -1,0 +1,124 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { TidemarkError } from "./errors.js";
+import { sha256 } from "./hash.js";
+import type { Migration } from "./types.js";
+
+/** One entry of drizzle-kit's `meta/_journal.json`. */
+export interface JournalEntry {
+  idx: number;
+  version: string;
+  when: number;
+  tag: string;
+  breakpoints: boolean;
+}
+
+/** drizzle-kit's `meta/_journal.json`. */
+export interface Journal {
+  version: string;
+  dialect: string;
+  entries: JournalEntry[];
+}
+
+/** Path of the journal inside a migrations folder. */
+export function journalPath(dir: string): string {
+  return path.join(dir, "meta", "_journal.json");
+}
+
+/** Read the raw journal; a missing folder or journal is an empty history. */
+export async function readJournalFile(dir: string): Promise<Journal | null> {
+  const file = journalPath(dir);
+  if (!existsSync(file)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, "utf8"));
+  } catch (cause) {
+    throw new TidemarkError(
+      "TM_JOURNAL_INVALID",
+      `${file} is not valid JSON; restore it from version control.`,
+      {
+        cause,
+        details: { file },
+      },
+    );
+  }
+  const j = parsed as Partial<Journal>;
+  if (!Array.isArray(j.entries)) {
+    throw new TidemarkError(
+      "TM_JOURNAL_INVALID",
+      `${file} has no "entries" array; is this a drizzle-kit journal?`,
+      {
+        details: { file },
+      },
+    );
+  }
+  for (const [i, e] of j.entries.entries()) {
+    if (typeof e?.tag !== "string" || typeof e.when !== "number") {
+      throw new TidemarkError(
+        "TM_JOURNAL_INVALID",
+        `${file}: entry ${i} needs a string "tag" and a numeric "when".`,
+        {
+          details: { file, entry: i },
+        },
+      );
+    }
+  }
+  return j as Journal;
+}
+
+/**
+ * Read every migration of a drizzle-kit folder in journal order, with checksums.
+ * A journal entry whose file is missing is an error naming the file.
+ */
+export async function readMigrations(dir: string): Promise<Migration[]> {
+  const journal = await readJournalFile(dir);
+  if (!journal) return [];
+  return Promise.all(
+    journal.entries.map(async (entry, idx): Promise<Migration> => {
+      const sqlFile = path.join(dir, `${entry.tag}.sql`);
+      const tsFile = path.join(dir, `${entry.tag}.ts`);
+      const downFile = path.join(dir, `${entry.tag}.down.sql`);
+      const isTs = !existsSync(sqlFile) && existsSync(tsFile);
+      const file = isTs ? tsFile : sqlFile;
+      let content: Buffer;
+      try {
+        content = await readFile(file);
+      } catch (cause) {
+        throw new TidemarkError(
+          "TM_JOURNAL_INVALID",
+          `Journal entry ${entry.tag} has no file: expected ${sqlFile} (or ${path.basename(tsFile)}). Restore it or remove the entry from meta/_journal.json.`,
+          { cause, details: { file: sqlFile, revision: entry.tag } },
+        );
+      }
+      return {
+        idx,
+        tag: entry.tag,
+        when: entry.when,
+        kind: isTs ? "ts" : "sql",
+        file,
+        checksum: sha256(content),
+        downFile: existsSync(downFile) ? downFile : undefined,
+      };
+    }),
+  );
+}
+
+/**
+ * Find a migration by revision id: the full tag, or its numeric prefix (`0003`).
+ * Throws TM_UNKNOWN_REVISION listing the known ones.
+ */
+export function findRevision(migrations: Migration[], revision: string): Migration {
+  const found = migrations.find((m) => m.tag === revision || m.tag.split("_")[0] === revision);
+  if (!found) {
+    const known = migrations.map((m) => m.tag).join(", ") || "(none)";
+    throw new TidemarkError(
+      "TM_UNKNOWN_REVISION",
+      `Unknown revision "${revision}". Known revisions: ${known}.`,
+      {
+        details: { revision },
+      },
+    );
+  }
+  return found;
+}

@@ -1,0 +1,77 @@
+/** Who asked for a run; recorded in `tidemark.history.applied_by`. */
+export interface Actor {
+  via: "cli" | "api" | "worker" | "test";
+  host: string;
+  pid: number;
+  jobId?: string;
+}
+
+/** The subset of a pino logger the engine uses, so any pino child fits. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** One migration on disk, as read from the drizzle-kit journal. */
+export interface Migration {
+  /** Position in the journal (0-based). */
+  idx: number;
+  /** Revision id: the journal tag, e.g. `0003_add_user_avatar_url`. */
+  tag: string;
+  /** The journal's `when` (ms); drizzle stores it as `created_at`. */
+  when: number;
+  kind: "sql" | "ts";
+  /** Absolute path of the up file (`.sql` or `.ts`). */
+  file: string;
+  /** sha256 of the up file's bytes, exactly as drizzle-orm computes it. */
+  checksum: string;
+  /** Absolute path of `NNNN_tag.down.sql`, when present (TS migrations carry their own down). */
+  downFile?: string;
+}
+
+/** What a migration run did, returned to the CLI, the API and as a job's result. */
+export interface RunReport {
+  direction: "up" | "down";
+  from: string | null;
+  to: string | null;
+  dryRun: boolean;
+  steps: StepReport[];
+  /** Restore point taken before a destructive run, if any. */
+  backupFile?: string;
+  /** Set when the run stopped early because shutdown was requested. */
+  interrupted?: boolean;
+}
+
+/** One migration applied or rolled back during a run. */
+export interface StepReport {
+  revision: string;
+  direction: "up" | "down";
+  durationMs: number;
+  /** Statements that actually ran (environment-filtered). */
+  statements: number;
+}
+
+/** Progress notifications, one per step boundary; the worker forwards them to BullMQ. */
+export type ProgressEvent =
+  | { type: "plan"; direction: "up" | "down"; revisions: string[] }
+  | { type: "step-start"; revision: string; index: number; total: number }
+  | { type: "step-done"; revision: string; index: number; total: number; durationMs: number }
+  | { type: "retry"; revision: string; attempt: number; delayMs: number; reason: string }
+  | { type: "backup"; file: string };
+
+/** Options shared by every engine command. */
+export interface EngineContext {
+  databaseUrl: string;
+  migrationsDir: string;
+  environment: string;
+  actor: Actor;
+  logger: Logger;
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  lockRetries?: number;
+  /** Where restore points go (DESIGN §9); required by rollback/restore unless noBackup. */
+  backupDir?: string;
+  backupKeep?: number;
+}
