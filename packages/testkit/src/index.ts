@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+
+/** The server every test talks to (DESIGN §11). Override with TEST_PG_URL. */
+export const adminUrl = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** The Redis every test talks to. Override with TEST_REDIS_URL. */
+export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A short random suffix for database names and queue prefixes. */
+export function uniqueId(prefix = "tm"): string {
+  return `${prefix}_${randomBytes(5).toString("hex")}`;
+}
+
+/** Connection string of database `name` on the test server. */
+export function databaseUrl(name: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Run admin SQL on the maintenance database. */
+export async function adminQuery<T extends object = Record<string, unknown>>(query: string): Promise<T[]> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    return (await sql.unsafe(query)) as unknown as T[];
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Create an empty throw-away database and return its name and URL. */
+export async function createTempDatabase(prefix = "tm"): Promise<{ name: string; url: string }> {
+  const name = uniqueId(prefix);
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  return { name, url: databaseUrl(name) };
+}
+
+/** Drop a database, disconnecting anyone still attached. */
+export async function dropDatabase(name: string): Promise<void> {
+  await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+/** A fresh database for `fn`, dropped afterwards whatever happens. */
+export async function withTempDatabase<T>(fn: (db: { name: string; url: string }) => Promise<T>): Promise<T> {
+  const db = await createTempDatabase();
+  try {
+    return await fn(db);
+  } finally {
+    await dropDatabase(db.name);
+  }
+}
+
+/** Copy a migrations folder into a temp dir so a test can edit it; returns the copy's path. */
+export async function copyMigrations(from: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "tm-migrations-"));
+  await cp(from, dir, { recursive: true });
+  return dir;
+}
+
+/** A temp directory removed by the returned cleanup function. */
+export async function tempDir(prefix = "tm-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A unique BullMQ prefix so test files never see each other's queues. */
+export function uniqueQueuePrefix(): string {
+  return uniqueId(`tmq_${hostname().slice(0, 8)}`);
+}
+
+/** A pino-compatible logger that records events, for asserting on log lines. */
+export function memoryLogger() {
+  const lines: { level: string; msg?: string; [k: string]: unknown }[] = [];
+  const at =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ level, ...obj, msg });
+    };
+  return { lines, info: at("info"), warn: at("warn"), error: at("error"), debug: at("debug") };
+}

@@ -1,0 +1,23 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+/**
+ * Shared vitest settings: workspace packages resolve to their TypeScript sources, so unit
+ * tests never run against a stale build. (Tests that spawn apps use the built output.)
+ */
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@tidemark\/(db|migrate|jobs|testkit)$/, replacement: `${root}packages/$1/src/index.ts` },
+      { find: /^@tidemark\/db\/(.*)$/, replacement: `${root}packages/db/src/$1.ts` },
+    ],
+  },
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Each file has its own database and queue prefix, but the machine has 2 cores.
+    maxWorkers: 2,
+  },
+});
