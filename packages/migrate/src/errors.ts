@@ -31,6 +31,12 @@ export const errorCodes = {
   TM_RESTORE_FAILED: { exit: 1, http: 500, summary: "restore failed" },
   TM_LINT_ERRORS: { exit: 1, http: 422, summary: "lint found errors" },
   TM_GENERATE_FAILED: { exit: 1, http: 500, summary: "migration could not be generated" },
+  TM_PAYLOAD_INVALID: { exit: 2, http: 400, summary: "job payload does not match its schema" },
+  TM_REDIS_UNAVAILABLE: { exit: 1, http: 503, summary: "Redis (the job queue) cannot be reached" },
+  TM_NO_WORKER: { exit: 1, http: 503, summary: "no migrator worker picked the job up" },
+  TM_QUEUE_TIMEOUT: { exit: 1, http: 504, summary: "the job did not finish in time" },
+  TM_JOB_FAILED: { exit: 1, http: 500, summary: "the job failed in the worker" },
+  TM_JOB_NOT_FOUND: { exit: 1, http: 404, summary: "the job does not exist (or was trimmed)" },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
 } as const;
 
