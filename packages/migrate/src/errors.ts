@@ -37,6 +37,15 @@ export const errorCodes = {
   TM_QUEUE_TIMEOUT: { exit: 1, http: 504, summary: "the job did not finish in time" },
   TM_JOB_FAILED: { exit: 1, http: 500, summary: "the job failed in the worker" },
   TM_JOB_NOT_FOUND: { exit: 1, http: 404, summary: "the job does not exist (or was trimmed)" },
+  TM_VALIDATION: { exit: 2, http: 400, summary: "request does not match the route's schema" },
+  TM_BAD_REQUEST: { exit: 2, http: 400, summary: "request is malformed" },
+  TM_UNAUTHORIZED: { exit: 2, http: 401, summary: "missing or wrong admin token" },
+  TM_JOBS_DISABLED: { exit: 2, http: 403, summary: "job endpoints are disabled: ADMIN_TOKEN is not set" },
+  TM_NOT_FOUND: { exit: 1, http: 404, summary: "no such route or resource" },
+  TM_CONFLICT: { exit: 1, http: 409, summary: "a unique value is already taken" },
+  TM_PAYLOAD_TOO_LARGE: { exit: 2, http: 413, summary: "request body is too large" },
+  TM_PENDING_MIGRATIONS: { exit: 1, http: 503, summary: "migrations are pending and boot migration is off" },
+  TM_NOT_READY: { exit: 1, http: 503, summary: "the database is not migrated yet" },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
 } as const;
 
