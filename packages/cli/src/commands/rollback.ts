@@ -1,0 +1,98 @@
+import { previewRollback, type RollbackPreview } from "@tidemark/migrate";
+import type { Command } from "commander";
+import { confirmOrRefuse } from "../confirm.js";
+import { type CliContext, createCliContext } from "../context.js";
+import { withDirect, withExamples, withJson } from "../help.js";
+import { color, heading, print, printJson, rev, rowCount, success, warning } from "../output.js";
+import { runJob } from "../run-job.js";
+
+/** Options of `rollback`. */
+interface RollbackFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  /** false when `--no-backup` is given. */
+  backup: boolean;
+  direct?: boolean;
+  json?: boolean;
+}
+
+/** Print what the rollback undoes and, above all, what data it destroys. */
+function printPreview(preview: RollbackPreview, backup: boolean, backupDir: string | undefined): void {
+  heading(`Rollback: ${rev(preview.from)} → ${rev(preview.to)} (${preview.steps.length} migration(s))`);
+  for (const step of preview.steps) print(`  ${color.dim("↶")} ${step.tag}`);
+  if (preview.losses.length === 0) {
+    print(color.dim("No tables or columns are dropped."));
+  } else {
+    print(color.red(color.bold("Data that will be lost:")));
+    for (const loss of preview.losses) {
+      const what =
+        loss.kind === "table" ? `table ${loss.table}` : `column ${loss.table}.${loss.column ?? "?"}`;
+      print(`  ${color.red("✖")} ${what} ${color.dim(`(${rowCount(loss.rows)}, by ${loss.revision})`)}`);
+    }
+  }
+  if (backup) print(`A restore point (pg_dump) will be written to ${backupDir ?? "BACKUP_DIR"} first.`);
+  else warning("--no-backup: no restore point will be taken; dropped data cannot be recovered.");
+}
+
+/** Preview, confirm, roll back, then say how to undo it. */
+async function runRollback(cli: CliContext, target: string, flags: RollbackFlags): Promise<void> {
+  const preview = await previewRollback(cli.engine, target);
+  if (preview.steps.length === 0) {
+    if (flags.json) printJson(preview);
+    else success(`Nothing to roll back: already at ${rev(preview.from)}.`);
+    return;
+  }
+  if (!flags.json) printPreview(preview, flags.backup, cli.engine.backupDir);
+  if (flags.dryRun) {
+    if (flags.json) printJson(preview);
+    else print(color.dim("Dry run: nothing was rolled back."));
+    return;
+  }
+  const loses = preview.losses.length > 0 ? " and drop the data listed above" : "";
+  await confirmOrRefuse({
+    question: `Roll back ${preview.steps.length} migration(s) to ${rev(preview.to)}${loses}?`,
+    yes: Boolean(flags.yes),
+  });
+  // Pin the resolved target: `prev` must mean what the user just saw, even if the queue is slow.
+  const report = await runJob(
+    cli,
+    { name: "rollback", payload: { to: preview.to ?? "base", noBackup: !flags.backup } },
+    { direct: Boolean(flags.direct), json: flags.json },
+  );
+  if (flags.json) {
+    printJson(report);
+    return;
+  }
+  success(`Rolled back ${rev(report.from)} → ${rev(report.to)}: ${report.steps.length} migration(s).`);
+  if (report.backupFile) {
+    print(`Restore point: ${report.backupFile}`);
+    print(`To undo this rollback with its data: ${color.bold(`pnpm cli restore ${report.backupFile}`)}`);
+  } else {
+    print(`To re-apply the schema (without the dropped data): ${color.bold("pnpm cli upgrade")}`);
+  }
+}
+
+/** `rollback prev|<rev>|base`: undo applied migrations. */
+export function registerRollback(program: Command): void {
+  const cmd = program
+    .command("rollback")
+    .description(
+      "Roll back applied migrations, after listing the tables and columns (and rows) that will be lost",
+    )
+    .argument("<target>", "prev (one step), a revision to end at (tag or NNNN prefix), or base (everything)")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .option("--dry-run", "show what would be undone and lost, and stop")
+    .option("--no-backup", "skip the automatic restore point (not recommended)");
+  withJson(withDirect(cmd));
+  withExamples(cmd, [
+    "rollback prev --dry-run",
+    "rollback prev",
+    "rollback 0002 --yes --direct",
+    "rollback base --yes",
+  ]);
+  cmd.addHelpText(
+    "after",
+    "\nA restore point is taken first (unless --no-backup) and printed at the end, with the\n`pnpm cli restore <file>` command that brings the data back. Off a terminal, rollback\nrefuses (exit 3) unless --yes is given.",
+  );
+  cmd.action(async (target: string, flags: RollbackFlags) => runRollback(createCliContext(), target, flags));
+}

@@ -1,0 +1,96 @@
+import { type RunReport, upgrade, verify } from "@tidemark/migrate";
+import type { Command } from "commander";
+import { confirmOrRefuse, interactive } from "../confirm.js";
+import { type CliContext, createCliContext } from "../context.js";
+import { withDirect, withExamples, withJson } from "../help.js";
+import { color, formatDuration, heading, print, printJson, rev, success } from "../output.js";
+import { runJob } from "../run-job.js";
+
+/** Options of `upgrade`. */
+interface UpgradeFlags {
+  to?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  singleTransaction?: boolean;
+  direct?: boolean;
+  json?: boolean;
+}
+
+/** Print the plan computed by a dry run. */
+function printPlan(plan: RunReport): void {
+  heading(`Plan: ${rev(plan.from)} → ${rev(plan.to)} (${plan.steps.length} migration(s))`);
+  for (const [i, step] of plan.steps.entries()) print(`  ${color.dim(`${i + 1}.`)} ${step.revision}`);
+}
+
+/** Compute the plan, confirm, run (directly or through the worker), then verify the result. */
+async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
+  const plan = await upgrade(cli.engine, {
+    to: flags.to,
+    dryRun: true,
+    singleTransaction: flags.singleTransaction,
+  });
+  if (plan.steps.length === 0) {
+    if (flags.json) printJson(plan);
+    else success(`Already up to date at ${rev(plan.from)}.`);
+    return;
+  }
+  if (!flags.json) printPlan(plan);
+  if (flags.dryRun) {
+    if (flags.json) printJson(plan);
+    else print(color.dim("Dry run: nothing was applied."));
+    return;
+  }
+  // Not destructive by itself, so scripts may upgrade without --yes; a person on a TTY is asked.
+  if (interactive) {
+    await confirmOrRefuse({
+      question: `Apply ${plan.steps.length} migration(s) to ${plan.to}?`,
+      yes: Boolean(flags.yes),
+    });
+  }
+  // Pin the target to what was shown, so a migration merged meanwhile is not applied unseen.
+  const report = await runJob(
+    cli,
+    { name: "upgrade", payload: { to: plan.to ?? undefined, singleTransaction: flags.singleTransaction } },
+    { direct: Boolean(flags.direct), json: flags.json },
+  );
+  const check = await verify(cli.engine);
+  if (!check.ok) process.exitCode = 1;
+  if (flags.json) {
+    printJson({ ...report, verify: check });
+    return;
+  }
+  const total = report.steps.reduce((sum, s) => sum + s.durationMs, 0);
+  success(
+    `Upgraded ${rev(report.from)} → ${rev(report.to)}: ${report.steps.length} migration(s) in ${formatDuration(total)}.`,
+  );
+  if (report.interrupted) print(color.yellow("Stopped early on request; run upgrade again to continue."));
+  if (check.ok) success("Verified: applied migrations match the files on disk.");
+  else {
+    print(`${color.red("✖")} Verification found problems after the upgrade:`);
+    for (const problem of check.problems) print(`  - ${problem}`);
+  }
+}
+
+/** `upgrade`: apply pending migrations. */
+export function registerUpgrade(program: Command): void {
+  const cmd = program
+    .command("upgrade")
+    .description("Apply pending migrations (through the worker, or in-process with --direct), then verify")
+    .option("--to <revision>", "stop at this revision (inclusive) instead of the newest")
+    .option("--dry-run", "show the plan without applying anything")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--single-transaction", "apply the whole plan in one transaction (all or nothing)");
+  withJson(withDirect(cmd));
+  withExamples(cmd, [
+    "upgrade --dry-run",
+    "upgrade --direct --yes",
+    "upgrade --to 0002",
+    "# in a deploy script (no TTY): proceeds without --yes",
+    "upgrade --direct --json",
+  ]);
+  cmd.addHelpText(
+    "after",
+    "\nOn a terminal, upgrade shows the plan and asks before applying. Off a terminal it proceeds,\nbecause applying migrations is not destructive by itself.",
+  );
+  cmd.action(async (flags: UpgradeFlags) => runUpgrade(createCliContext(), flags));
+}

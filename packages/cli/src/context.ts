@@ -1,0 +1,54 @@
+import { hostname, userInfo } from "node:os";
+import { migrationsDir as defaultMigrationsDir } from "@tidemark/db";
+import { type Actor, type EngineConfig, type EngineContext, loadEngineConfig } from "@tidemark/migrate";
+import pino from "pino";
+import pretty from "pino-pretty";
+import { type CliConfig, loadCliConfig } from "./config.js";
+
+/** Everything a command needs: the engine's context plus the CLI's own settings. */
+export interface CliContext {
+  engine: EngineContext;
+  engineConfig: EngineConfig;
+  config: CliConfig;
+  logger: pino.Logger;
+  /** Who asked, as recorded in job payloads (`requestedBy`). */
+  requestedBy: Actor & { user?: string };
+}
+
+/** The OS user, when the platform can name one (containers sometimes cannot). */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A pino logger on stderr, so stdout stays for the command's own output (and `--json`). */
+export function createLogger(level: string): pino.Logger {
+  if (process.stderr.isTTY) {
+    return pino({ level }, pretty({ destination: 2, sync: true, ignore: "pid,hostname" }));
+  }
+  return pino({ level }, pino.destination({ fd: 2, sync: true }));
+}
+
+/** Build the context from the environment; called by each command, so `--help` never needs a valid env. */
+export function createCliContext(): CliContext {
+  const engineConfig = loadEngineConfig();
+  const config = loadCliConfig();
+  const logger = createLogger(config.logLevel);
+  const actor: Actor = { via: "cli", host: hostname(), pid: process.pid };
+  const engine: EngineContext = {
+    databaseUrl: engineConfig.databaseUrl,
+    migrationsDir: engineConfig.migrationsDir ?? defaultMigrationsDir,
+    environment: engineConfig.environment,
+    actor,
+    logger,
+    lockTimeoutMs: engineConfig.lockTimeoutMs,
+    statementTimeoutMs: engineConfig.statementTimeoutMs,
+    lockRetries: engineConfig.lockRetries,
+    backupDir: engineConfig.backupDir,
+    backupKeep: engineConfig.backupKeep,
+  };
+  return { engine, engineConfig, config, logger, requestedBy: { ...actor, user: osUser() } };
+}

@@ -1,0 +1,90 @@
+import { type SpinnerResult, spinner } from "@clack/prompts";
+import type { ProgressEvent } from "@tidemark/migrate";
+import { color, formatDuration, stdoutIsTTY } from "./output.js";
+
+/** Shows a run's progress: a spinner per step on a TTY, one plain line per event otherwise. */
+export interface Progress {
+  /** Forward an engine (or worker) progress event. */
+  event(event: ProgressEvent): void;
+  /** A status note that is not an engine event (queued, waiting for a worker…). */
+  note(text: string): void;
+  /** Stop any spinner, marking the current step failed if the run failed. */
+  end(failed: boolean): void;
+}
+
+/** `[2/5]` */
+function counter(index: number, total: number): string {
+  return color.dim(`[${index + 1}/${total}]`);
+}
+
+/** The line describing an event, shared by both renderers. */
+function describe(event: ProgressEvent): string {
+  switch (event.type) {
+    case "plan":
+      return event.revisions.length === 0
+        ? "Nothing to do."
+        : `${event.direction === "up" ? "Applying" : "Rolling back"} ${event.revisions.length} migration(s): ${event.revisions.join(", ")}`;
+    case "step-start":
+      return `${counter(event.index, event.total)} ${event.revision}…`;
+    case "step-done":
+      return `${color.green("✔")} ${counter(event.index, event.total)} ${event.revision} ${color.dim(formatDuration(event.durationMs))}`;
+    case "retry":
+      return `${color.yellow("↻")} ${event.revision}: ${event.reason}; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
+    case "backup":
+      return `${color.cyan("⛁")} Restore point: ${event.file}`;
+    default:
+      return JSON.stringify(event);
+  }
+}
+
+/** Plain lines, for logs and pipes (and stderr under `--json`, so stdout stays one document). */
+function lineProgress(write: (line: string) => void): Progress {
+  return {
+    event: (e) => write(describe(e)),
+    note: (text) => write(text),
+    end: () => {},
+  };
+}
+
+/** A clack spinner that turns into a ✔ line as each step finishes. */
+function spinnerProgress(): Progress {
+  let spin: SpinnerResult | null = null;
+  const stop = (text?: string) => {
+    spin?.stop(text);
+    spin = null;
+  };
+  const start = (text: string) => {
+    if (spin) spin.message(text);
+    else {
+      spin = spinner();
+      spin.start(text);
+    }
+  };
+  return {
+    event(e) {
+      if (e.type === "step-start") start(describe(e));
+      else if (e.type === "step-done") stop(describe(e));
+      else if (e.type === "retry" && spin) spin.message(describe(e));
+      else {
+        stop();
+        process.stdout.write(`${describe(e)}\n`);
+      }
+    },
+    note(text) {
+      start(text);
+    },
+    end(failed) {
+      if (!spin) return;
+      if (failed) spin.error("Failed");
+      else spin.clear();
+      spin = null;
+    },
+  };
+}
+
+/** Pick the renderer for this terminal; under `--json`, progress goes to stderr as plain lines. */
+export function createProgress(options: { json?: boolean } = {}): Progress {
+  if (options.json) return lineProgress((line) => process.stderr.write(`${line}\n`));
+  if (stdoutIsTTY) return spinnerProgress();
+  return lineProgress((line) => process.stdout.write(`${line}\n`));
+}
