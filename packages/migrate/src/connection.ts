@@ -1,9 +1,96 @@
-import type postgres from "postgres";
+import postgres from "postgres";
+import { TidemarkError } from "./errors.js";
+import { databaseName, describeDatabaseUrl } from "./redact.js";
+import type { EngineContext } from "./types.js";
 
-/** A single-session postgres.js client: session state (locks, SETs) stays on one backend. */
+/** A postgres.js client. Sessions opened by {@link withDatabase} have exactly one backend. */
 export type Sql = postgres.Sql;
 
-/** Open one session to `databaseUrl`, creating the database if it does not exist, and close it after `fn`. */
-export async function withDatabase<T>(_databaseUrl: string, _fn: (sql: Sql) => Promise<T>): Promise<T> {
-  throw new Error("not implemented yet");
+/** Options of {@link withDatabase}. */
+export interface SessionOptions {
+  /** Create the database when it does not exist (DESIGN §4); read-only commands leave it alone. */
+  create?: boolean;
+}
+
+function openSession(url: string): Sql {
+  return postgres(url, {
+    // One backend for the whole run, never recycled: advisory locks and SETs are session state.
+    max: 1,
+    idle_timeout: 0,
+    max_lifetime: null,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { application_name: "tidemark" },
+  });
+}
+
+/** Map connection failures to a message naming host and database, never the password. */
+export function connectionError(url: string, cause: unknown): TidemarkError {
+  const where = describeDatabaseUrl(url);
+  const pg = cause as { code?: string; message?: string };
+  const reason =
+    pg.code === "28P01" || pg.code === "28000" ? "authentication failed" : (pg.message ?? String(cause));
+  return new TidemarkError(
+    "TM_DB_UNREACHABLE",
+    `Cannot connect to PostgreSQL at ${where}: ${reason}. Check DATABASE_URL and that the server is running.`,
+    { cause, details: { database: where, pgCode: pg.code } },
+  );
+}
+
+async function createDatabase(url: string): Promise<void> {
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const sql = openSession(admin.toString());
+  const name = databaseName(url);
+  try {
+    await sql.unsafe(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  } catch (cause) {
+    // Another process created it between our check and now: that is the outcome we wanted.
+    if ((cause as { code?: string }).code === "42P04") return;
+    const privilege = (cause as { code?: string }).code === "42501" ? " (the role needs CREATEDB)" : "";
+    throw new TidemarkError(
+      "TM_DB_CREATE_FAILED",
+      `Database ${describeDatabaseUrl(url)} does not exist and could not be created${privilege}. Create it by hand or grant CREATEDB.`,
+      { cause },
+    );
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Open one session to `url` (creating the database first if asked), run `fn`, always close it. */
+export async function withDatabase<T>(
+  url: string,
+  fn: (sql: Sql) => Promise<T>,
+  options: SessionOptions = {},
+): Promise<T> {
+  let sql = openSession(url);
+  try {
+    try {
+      await sql`select 1`;
+    } catch (cause) {
+      if ((cause as { code?: string }).code !== "3D000" || !options.create) throw connectionError(url, cause);
+      await sql.end({ timeout: 5 });
+      await createDatabase(url);
+      sql = openSession(url);
+      await sql`select 1`.catch((err: unknown) => {
+        throw connectionError(url, err);
+      });
+    }
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** For read-only commands: reuse the caller's pool (`ctx.sql`, e.g. the API's) or open a session. */
+export async function withReader<T>(ctx: EngineContext, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  if (ctx.sql) return fn(ctx.sql);
+  return withDatabase(ctx.databaseUrl, fn);
+}
+
+/** True when `err` is PostgreSQL's "database does not exist". */
+export function isMissingDatabase(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e.code === "3D000" || e.cause?.code === "3D000";
 }

@@ -1,7 +1,53 @@
+import { withReader } from "./connection.js";
 import type { HistoryRow } from "./reports.js";
+import { isMissingTable } from "./state.js";
 import type { EngineContext } from "./types.js";
 
-/** Newest-first rows of `tidemark.history`. */
-export async function history(_ctx: EngineContext, _options: { limit?: number } = {}): Promise<HistoryRow[]> {
-  throw new Error("not implemented yet");
+interface HistoryRecord {
+  id: string;
+  revision: string;
+  direction: HistoryRow["direction"];
+  checksum: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: number | null;
+  applied_by: Record<string, unknown>;
+  environment: string;
+  status: HistoryRow["status"];
+  error: string | null;
+  backup_file: string | null;
+}
+
+/** Map a `tidemark.history` record to its JSON shape. */
+export function toHistoryRow(r: HistoryRecord): HistoryRow {
+  return {
+    id: Number(r.id),
+    revision: r.revision,
+    direction: r.direction,
+    checksum: r.checksum,
+    startedAt: r.started_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    durationMs: r.duration_ms,
+    appliedBy: r.applied_by,
+    environment: r.environment,
+    status: r.status,
+    error: r.error,
+    backupFile: r.backup_file,
+  };
+}
+
+/** Newest-first rows of `tidemark.history`; empty before the first migration. */
+export async function history(ctx: EngineContext, options: { limit?: number } = {}): Promise<HistoryRow[]> {
+  const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000));
+  return withReader(ctx, async (sql) => {
+    try {
+      const rows = await sql<
+        HistoryRecord[]
+      >`select * from "tidemark"."history" order by id desc limit ${limit}`;
+      return rows.map(toHistoryRow);
+    } catch (err) {
+      if (isMissingTable(err)) return [];
+      throw err;
+    }
+  });
 }

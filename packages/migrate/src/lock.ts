@@ -1,17 +1,75 @@
 import type { Sql } from "./connection.js";
+import { TidemarkError } from "./errors.js";
 import type { LockHolder } from "./reports.js";
 import type { EngineContext } from "./types.js";
 
-/** Hold the session-level migration advisory lock for the duration of `fn` (waits for other holders). */
+/**
+ * The advisory-lock key every Tidemark process agrees on: "tide" in ASCII. Session-level,
+ * so it survives the per-migration transactions and dies with the connection on a crash.
+ */
+export const MIGRATION_LOCK_KEY = 0x74696465;
+
+/** How long to wait for another run to finish before giving up (ms). */
+const DEFAULT_LOCK_WAIT_MS = 15 * 60_000;
+const POLL_MS = 50;
+
+/** Hold the migration lock for the duration of `fn`; waits while another process holds it. */
 export async function withMigrationLock<T>(
-  _sql: Sql,
-  _ctx: EngineContext,
-  _fn: () => Promise<T>,
+  sql: Sql,
+  ctx: EngineContext,
+  fn: () => Promise<T>,
+  options: { waitMs?: number } = {},
 ): Promise<T> {
-  throw new Error("not implemented yet");
+  const waitMs = options.waitMs ?? ctx.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
+  let announced = false;
+  for (;;) {
+    const [row] = await sql<{ ok: boolean }[]>`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as ok`;
+    if (row?.ok) break;
+    const holder = await lockHolder(sql);
+    if (Date.now() >= deadline) {
+      throw new TidemarkError(
+        "TM_LOCK_BUSY",
+        `Another migration run (pid ${holder?.pid ?? "?"}, ${holder?.applicationName ?? "unknown"}) has held the migration lock for over ${Math.round(waitMs / 1000)}s. Check it with \`pnpm cli status\`; if it is stuck, end it with SELECT pg_terminate_backend(${holder?.pid ?? "<pid>"}).`,
+        { details: { holder } },
+      );
+    }
+    if (!announced) {
+      ctx.logger.info({ holder }, "waiting for the migration lock held by another run");
+      announced = true;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  try {
+    return await fn();
+  } finally {
+    // If the session died the lock died with it; nothing else to release.
+    await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
+  }
 }
 
-/** Who holds the migration lock right now, if anyone. */
-export async function lockHolder(_sql: Sql): Promise<LockHolder | null> {
-  throw new Error("not implemented yet");
+/** Who holds the migration lock in this database right now, if anyone. */
+export async function lockHolder(sql: Sql): Promise<LockHolder | null> {
+  const [row] = await sql<
+    {
+      pid: number;
+      application_name: string;
+      client_addr: string | null;
+      since: Date | null;
+      query: string | null;
+    }[]
+  >`
+    select a.pid, a.application_name, host(a.client_addr) as client_addr, a.backend_start as since, a.query
+    from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    where l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = ${MIGRATION_LOCK_KEY} and l.objsubid = 1
+      and l.database = (select oid from pg_database where datname = current_database())
+    limit 1`;
+  if (!row) return null;
+  return {
+    pid: row.pid,
+    applicationName: row.application_name,
+    clientAddr: row.client_addr,
+    since: row.since ? row.since.toISOString() : null,
+    query: row.query,
+  };
 }

@@ -34,6 +34,8 @@ export interface LockHolder {
 /** Everything `status` knows: the CLI prints it, the API serves it. */
 export interface StatusReport {
   database: string;
+  /** False when DATABASE_URL names a database that upgrade would create. */
+  databaseExists: boolean;
   environment: string;
   current: string | null;
   latest: string | null;

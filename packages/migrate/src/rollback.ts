@@ -1,5 +1,15 @@
+import { backup } from "./backup/backup.js";
+import { withDatabase } from "./connection.js";
+import { TidemarkError } from "./errors.js";
+import { runStep } from "./executor.js";
+import { readMigrations } from "./journal.js";
+import { withMigrationLock } from "./lock.js";
+import { dataLosses } from "./losses.js";
+import { analyze, type MigrationState, planRollback } from "./plan.js";
 import type { RollbackPreview } from "./reports.js";
-import type { EngineContext, ProgressEvent, RunReport } from "./types.js";
+import { configureSession } from "./session.js";
+import { readApplied } from "./state.js";
+import type { EngineContext, Migration, ProgressEvent, RunReport, StepReport } from "./types.js";
 
 /** Options of {@link rollback}. */
 export interface RollbackOptions {
@@ -12,12 +22,99 @@ export interface RollbackOptions {
   shouldStop?: () => boolean;
 }
 
+/** Where a rollback to `to` ends: the revision left applied after undoing `steps`. */
+function targetOf(state: MigrationState, steps: Migration[]): string | null {
+  const remaining = state.appliedMigrations.length - steps.length;
+  return state.appliedMigrations[remaining - 1]?.tag ?? null;
+}
+
+/** Every step needs a way down; check them all before touching anything. */
+function assertReversible(steps: Migration[]): void {
+  const missing = steps.filter((m) => m.kind === "sql" && !m.downFile);
+  if (missing.length) {
+    throw new TidemarkError(
+      "TM_DOWN_MISSING",
+      `Cannot roll back: ${missing.map((m) => `${m.tag}.down.sql`).join(", ")} missing. Write the down file(s), or restore a backup with pnpm cli restore <file>.`,
+      { details: { revisions: missing.map((m) => m.tag) } },
+    );
+  }
+}
+
 /** What a rollback to `to` would undo and the data it would destroy (tables/columns with row counts). */
-export async function previewRollback(_ctx: EngineContext, _to: string): Promise<RollbackPreview> {
-  throw new Error("not implemented yet");
+export async function previewRollback(ctx: EngineContext, to: string): Promise<RollbackPreview> {
+  const migrations = await readMigrations(ctx.migrationsDir);
+  return withDatabase(ctx.databaseUrl, async (sql) => {
+    const state = analyze(migrations, await readApplied(sql));
+    const steps = planRollback(state, to);
+    return { from: state.current, to: targetOf(state, steps), steps, losses: await dataLosses(sql, steps) };
+  });
 }
 
 /** Roll back applied migrations down to `to`, under the advisory lock, newest first. */
-export async function rollback(_ctx: EngineContext, _options: RollbackOptions): Promise<RunReport> {
-  throw new Error("not implemented yet");
+export async function rollback(ctx: EngineContext, options: RollbackOptions): Promise<RunReport> {
+  const migrations = await readMigrations(ctx.migrationsDir);
+  return withDatabase(ctx.databaseUrl, async (sql) => {
+    await configureSession(sql, ctx);
+    return withMigrationLock(sql, ctx, async () => {
+      const state = analyze(migrations, await readApplied(sql));
+      const plan = planRollback(state, options.to);
+      assertReversible(plan);
+      const to = targetOf(state, plan);
+      const result: RunReport = {
+        direction: "down",
+        from: state.current,
+        to,
+        dryRun: !!options.dryRun,
+        steps: [],
+      };
+      if (options.dryRun || plan.length === 0) {
+        result.steps = options.dryRun
+          ? plan.map((m) => ({ revision: m.tag, direction: "down", durationMs: 0, statements: 0 }))
+          : [];
+        return result;
+      }
+      if (!options.noBackup) {
+        const point = await backup(ctx, {
+          reason: "restore-point",
+          label: `before rollback to ${to ?? "base"}`,
+        });
+        result.backupFile = point.file;
+        options.onProgress?.({ type: "backup", file: point.file });
+      }
+      options.onProgress?.({ type: "plan", direction: "down", revisions: plan.map((m) => m.tag) });
+      ctx.logger.info(
+        { from: state.current, to, steps: plan.length, backupFile: result.backupFile },
+        "rolling back",
+      );
+      result.steps = await revertEach(sql, ctx, plan, options, result.backupFile);
+      if (result.steps.length < plan.length) {
+        result.interrupted = true;
+        result.to = targetOf(state, plan.slice(0, result.steps.length));
+      }
+      return result;
+    });
+  });
+}
+
+async function revertEach(
+  sql: Parameters<typeof runStep>[0],
+  ctx: EngineContext,
+  plan: Migration[],
+  options: RollbackOptions,
+  backupFile: string | undefined,
+): Promise<StepReport[]> {
+  const steps: StepReport[] = [];
+  for (const [index, m] of plan.entries()) {
+    if (options.shouldStop?.()) break;
+    const position = { index, total: plan.length, onProgress: options.onProgress, backupFile };
+    try {
+      steps.push(await runStep(sql, ctx, m, "down", position));
+    } catch (err) {
+      if (err instanceof TidemarkError && backupFile) {
+        err.message += ` The restore point taken before this rollback is ${backupFile} (pnpm cli restore ${backupFile}).`;
+      }
+      throw err;
+    }
+  }
+  return steps;
 }

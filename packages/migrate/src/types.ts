@@ -74,4 +74,10 @@ export interface EngineContext {
   /** Where restore points go (DESIGN §9); required by rollback/restore unless noBackup. */
   backupDir?: string;
   backupKeep?: number;
+  /** How long to wait for another run's migration lock before failing (default 15 min). */
+  lockWaitMs?: number;
+  /** A caller-owned pool for read-only commands (the API's); mutating commands open their own session. */
+  sql?: import("./connection.js").Sql;
+  /** drizzle schema module for table creation without migrations; default `@tidemark/db/schema`. */
+  schema?: Record<string, unknown>;
 }

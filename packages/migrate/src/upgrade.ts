@@ -1,4 +1,14 @@
-import type { EngineContext, ProgressEvent, RunReport } from "./types.js";
+import { withDatabase } from "./connection.js";
+import { TidemarkError } from "./errors.js";
+import { recordFailure, runStep } from "./executor.js";
+import { readMigrations } from "./journal.js";
+import { withMigrationLock } from "./lock.js";
+import { analyze, planUpgrade } from "./plan.js";
+import { pushSchemaTables } from "./push.js";
+import { configureSession } from "./session.js";
+import { ensureStateTables, readApplied } from "./state.js";
+import { readScript } from "./statements.js";
+import type { EngineContext, Migration, ProgressEvent, RunReport, StepReport } from "./types.js";
 
 /** Options of {@link upgrade}. */
 export interface UpgradeOptions {
@@ -14,6 +24,121 @@ export interface UpgradeOptions {
 }
 
 /** Apply pending migrations under the advisory lock. */
-export async function upgrade(_ctx: EngineContext, _options: UpgradeOptions = {}): Promise<RunReport> {
-  throw new Error("not implemented yet");
+export async function upgrade(ctx: EngineContext, options: UpgradeOptions = {}): Promise<RunReport> {
+  const migrations = await readMigrations(ctx.migrationsDir);
+  return withDatabase(
+    ctx.databaseUrl,
+    async (sql) => {
+      if (options.dryRun) {
+        const state = analyze(migrations, await readApplied(sql));
+        const plan = planUpgrade(state, options.to);
+        return report(state.current, plan.at(-1)?.tag ?? state.current, true, plan.map(planned));
+      }
+      await configureSession(sql, ctx);
+      return withMigrationLock(sql, ctx, async () => {
+        if (migrations.length === 0) {
+          const statements = await pushSchemaTables(sql, ctx);
+          return report(null, null, false, [
+            { revision: "schema-push", direction: "up", durationMs: 0, statements: statements.length },
+          ]);
+        }
+        await ensureStateTables(sql);
+        // Read state only once we hold the lock: whoever held it before may have applied our plan.
+        const state = analyze(migrations, await readApplied(sql));
+        const plan = planUpgrade(state, options.to);
+        options.onProgress?.({ type: "plan", direction: "up", revisions: plan.map((m) => m.tag) });
+        if (plan.length === 0) return report(state.current, state.current, false, []);
+        ctx.logger.info({ from: state.current, pending: plan.length }, "applying migrations");
+        const steps = options.singleTransaction
+          ? await applyInOneTransaction(sql, ctx, plan, options)
+          : await applyEach(sql, ctx, plan, options);
+        const result = report(state.current, steps.at(-1)?.revision ?? state.current, false, steps);
+        if (steps.length < plan.length) result.interrupted = true;
+        return result;
+      });
+    },
+    { create: !options.dryRun },
+  );
+}
+
+async function applyEach(
+  sql: Parameters<typeof runStep>[0],
+  ctx: EngineContext,
+  plan: Migration[],
+  options: UpgradeOptions,
+): Promise<StepReport[]> {
+  const steps: StepReport[] = [];
+  for (const [index, m] of plan.entries()) {
+    if (options.shouldStop?.()) {
+      ctx.logger.warn({ next: m.tag }, "stopping before the next migration: shutdown requested");
+      break;
+    }
+    const last = index === plan.length - 1;
+    steps.push(
+      await runStep(sql, ctx, m, "up", {
+        index,
+        total: plan.length,
+        onProgress: options.onProgress,
+        asyncCommit: !last,
+      }),
+    );
+  }
+  return steps;
+}
+
+async function applyInOneTransaction(
+  sql: Parameters<typeof runStep>[0],
+  ctx: EngineContext,
+  plan: Migration[],
+  options: UpgradeOptions,
+): Promise<StepReport[]> {
+  for (const m of plan) {
+    if (m.kind === "sql" && (await readScript(m.file)).noTransaction) {
+      throw new TidemarkError(
+        "TM_USAGE",
+        `Migration ${m.tag} must run outside a transaction (CREATE INDEX CONCURRENTLY or -- tidemark:no-transaction), so --single-transaction cannot be used. Run upgrade without it.`,
+      );
+    }
+  }
+  const startedAt = new Date();
+  try {
+    return await applyPlanInTransaction(sql, ctx, plan, options);
+  } catch (err) {
+    const failed = (err as { failedMigration?: Migration }).failedMigration;
+    if (failed && err instanceof TidemarkError) {
+      const durationMs = Date.now() - startedAt.getTime();
+      await recordFailure(sql, ctx, failed, "up", err, { startedAt, durationMs });
+    }
+    throw err;
+  }
+}
+
+async function applyPlanInTransaction(
+  sql: Parameters<typeof runStep>[0],
+  ctx: EngineContext,
+  plan: Migration[],
+  options: UpgradeOptions,
+): Promise<StepReport[]> {
+  return (await sql.begin(async (tx) => {
+    const steps: StepReport[] = [];
+    for (const [index, m] of plan.entries()) {
+      steps.push(
+        await runStep(tx as unknown as typeof sql, ctx, m, "up", {
+          index,
+          total: plan.length,
+          onProgress: options.onProgress,
+          inTransaction: true,
+        }),
+      );
+    }
+    return steps;
+  })) as StepReport[];
+}
+
+function planned(m: Migration): StepReport {
+  return { revision: m.tag, direction: "up", durationMs: 0, statements: 0 };
+}
+
+function report(from: string | null, to: string | null, dryRun: boolean, steps: StepReport[]): RunReport {
+  return { direction: "up", from, to, dryRun, steps };
 }

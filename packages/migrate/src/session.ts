@@ -1,0 +1,26 @@
+import type { Sql } from "./connection.js";
+import type { EngineContext } from "./types.js";
+
+/** Default lock_timeout (DESIGN §4): short, so a migration never queues application traffic for long. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+
+/** Apply the migrating session's timeouts (DESIGN §4). */
+export async function configureSession(sql: Sql, ctx: EngineContext): Promise<void> {
+  const lockTimeout = ctx.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const statementTimeout = ctx.statementTimeoutMs ?? 0;
+  await sql
+    .unsafe(
+      `set lock_timeout = ${Math.trunc(lockTimeout)}; set statement_timeout = ${Math.trunc(statementTimeout)}`,
+    )
+    .simple();
+}
+
+/** Invalid indexes (e.g. left by an interrupted CREATE INDEX CONCURRENTLY), as schema-qualified names. */
+export async function invalidIndexes(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ name: string }[]>`
+    select n.nspname || '.' || c.relname as name
+    from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
+    where not i.indisvalid and n.nspname not in ('pg_catalog', 'information_schema')
+    order by 1`;
+  return rows.map((r) => r.name);
+}

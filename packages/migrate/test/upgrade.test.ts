@@ -1,0 +1,178 @@
+import {
+  copyMigrations,
+  createTempDatabase,
+  databaseUrl,
+  dropDatabase,
+  tempDir,
+  uniqueId,
+} from "@tidemark/testkit";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { history } from "../src/history.js";
+import { rollback } from "../src/rollback.js";
+import { checkUpToDate, status } from "../src/status.js";
+import { upgrade } from "../src/upgrade.js";
+import { addMigration, testContext } from "./support.js";
+
+let db: { name: string; url: string };
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  db = await createTempDatabase();
+  sql = postgres(db.url, { max: 2, onnotice: () => {} });
+});
+afterAll(async () => {
+  await sql.end();
+  await dropDatabase(db.name);
+});
+
+describe("upgrade", () => {
+  it("applies the seed history and records each migration once in drizzle's table and the history", async () => {
+    const { ctx } = testContext(db.url);
+    const report = await upgrade(ctx);
+    expect(report.steps.map((s) => s.revision)).toEqual([
+      "0000_create_users_table",
+      "0001_add_categories_table",
+      "0002_increase_username_length",
+      "0003_add_user_avatar_url",
+      "0004_set_default_avatar_url",
+    ]);
+    expect(report.from).toBeNull();
+    expect(report.to).toBe("0004_set_default_avatar_url");
+    const rows = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
+    expect(rows[0]?.n).toBe(5);
+    const hist = await history(ctx);
+    expect(hist.filter((h) => h.direction === "up" && h.status === "ok")).toHaveLength(5);
+    expect(hist[0]?.appliedBy).toMatchObject({ via: "test" });
+    const check = await checkUpToDate(ctx);
+    expect(check).toMatchObject({ upToDate: true, pending: 0, current: "0004_set_default_avatar_url" });
+  });
+
+  it("finds nothing to do on a second run", async () => {
+    const { ctx } = testContext(db.url);
+    const report = await upgrade(ctx);
+    expect(report.steps).toEqual([]);
+    expect(report.to).toBe("0004_set_default_avatar_url");
+  });
+
+  it("reports tables and columns from the catalog in status", async () => {
+    const { ctx } = testContext(db.url);
+    const s = await status(ctx);
+    expect(s.upToDate).toBe(true);
+    const users = s.tables.find((t) => t.name === "users");
+    expect(users?.columns.find((c) => c.name === "username")?.type).toBe("character varying(100)");
+    expect(s.tables.map((t) => t.name)).not.toContain("__drizzle_migrations");
+    expect(s.lockHolder).toBeNull();
+  });
+
+  it("creates the database named by DATABASE_URL when it does not exist", async () => {
+    const name = uniqueId("tm_new");
+    const { ctx } = testContext(databaseUrl(name));
+    try {
+      const before = await status(ctx);
+      expect(before.databaseExists).toBe(false);
+      expect(before.pending).toHaveLength(5);
+      await upgrade(ctx, { to: "0001" });
+      const after = await status(ctx);
+      expect(after.current).toBe("0001_add_categories_table");
+      expect(after.pending).toHaveLength(3);
+    } finally {
+      await dropDatabase(name);
+    }
+  });
+
+  it("stops between migrations when shutdown is requested", async () => {
+    const other = await createTempDatabase();
+    try {
+      const { ctx } = testContext(other.url);
+      let calls = 0;
+      const report = await upgrade(ctx, { shouldStop: () => ++calls > 2 });
+      expect(report.interrupted).toBe(true);
+      expect(report.steps).toHaveLength(2);
+      expect((await checkUpToDate(ctx)).pending).toBe(3);
+    } finally {
+      await dropDatabase(other.name);
+    }
+  });
+
+  it("plans without touching the database on a dry run", async () => {
+    const other = await createTempDatabase();
+    try {
+      const { ctx } = testContext(other.url);
+      const report = await upgrade(ctx, { dryRun: true, to: "0002" });
+      expect(report.dryRun).toBe(true);
+      expect(report.steps.map((s) => s.revision)).toEqual([
+        "0000_create_users_table",
+        "0001_add_categories_table",
+        "0002_increase_username_length",
+      ]);
+      expect((await status(ctx)).tables).toEqual([]);
+    } finally {
+      await dropDatabase(other.name);
+    }
+  });
+
+  it("runs environment-specific blocks only in their environment and passes env to TS migrations", async () => {
+    const dir = await copyMigrations(ctxDir());
+    await addMigration(
+      dir,
+      "0005_env_blocks",
+      [
+        `CREATE TABLE "env_marks" ("env" text NOT NULL);`,
+        `-- tidemark:env production\nINSERT INTO "env_marks" VALUES ('production-only');`,
+        `-- tidemark:env test, staging\nINSERT INTO "env_marks" VALUES ('test-or-staging');`,
+      ].join("\n--> statement-breakpoint\n"),
+      `DROP TABLE "env_marks";`,
+    );
+    await addMigration(
+      dir,
+      "0006_code_migration",
+      `export async function up(ctx) { await ctx.sql\`insert into env_marks values (\${"ts:" + ctx.env})\`; }
+export async function down(ctx) { await ctx.sql\`delete from env_marks where env like 'ts:%'\`; }`,
+      undefined,
+      { ext: "ts" },
+    );
+    const other = await createTempDatabase();
+    try {
+      const { ctx } = testContext(other.url, { migrationsDir: dir });
+      await upgrade(ctx);
+      const marks = await postgresRows(other.url, "select env from env_marks order by env");
+      expect(marks).toEqual(["test-or-staging", "ts:test"]);
+      await rollback(ctx, { to: "0005", noBackup: true });
+      expect(await postgresRows(other.url, "select env from env_marks order by env")).toEqual([
+        "test-or-staging",
+      ]);
+    } finally {
+      await dropDatabase(other.name);
+    }
+  });
+
+  it("creates tables straight from the schema when there are no migrations", async () => {
+    const empty = await tempDir();
+    const other = await createTempDatabase();
+    try {
+      const { ctx, logger } = testContext(other.url, { migrationsDir: empty.dir });
+      await upgrade(ctx);
+      expect(logger.lines.some((l) => l.msg === "🔧 Creating database tables...")).toBe(true);
+      const s = await status(ctx);
+      expect(s.tables.map((t) => t.name).sort()).toEqual(["categories", "users"]);
+    } finally {
+      await dropDatabase(other.name);
+      await empty.cleanup();
+    }
+  });
+});
+
+function ctxDir(): string {
+  return testContext("postgres://x").ctx.migrationsDir;
+}
+
+async function postgresRows(url: string, query: string): Promise<string[]> {
+  const c = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await c.unsafe(query);
+    return rows.map((r) => String(Object.values(r)[0]));
+  } finally {
+    await c.end();
+  }
+}
