@@ -1,0 +1,4 @@
+export { formatFinding } from "./format.js";
+export { type LintSqlOptions, lintMigrations, lintSql, runsOutsideTransaction } from "./lint.js";
+export { findLintRule, type LintRule, type LintRuleCode, lintRules } from "./rules.js";
+export type { LintFinding, LintReport, LintSeverity } from "./types.js";
