@@ -33,10 +33,10 @@ export async function schemaDump(databaseUrl: string): Promise<string> {
     "--exclude-schema=tidemark",
     databaseUrl,
   ]);
-  // pg_dump 15.x prints no random tokens, but strip comments so versions of the header don't matter.
+  // Strip comments and the random \restrict tokens that recent pg_dump releases print.
   return stdout
     .split("\n")
-    .filter((l) => !l.startsWith("--"))
+    .filter((l) => !l.startsWith("--") && !/^\\(un)?restrict /.test(l))
     .join("\n");
 }
 
