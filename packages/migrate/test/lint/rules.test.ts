@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { lintMigrations, lintRules } from "../../src/index.js";
-import { type HistoryEntry, historyFolders } from "./history.js";
+import { type HistoryEntry, historyFolders } from "./folders.js";
 
 const folders = historyFolders();
 afterAll(() => folders.cleanup());
