@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import path from "node:path";
 import { isTidemarkError, redactUrls, type TidemarkError } from "@tidemark/migrate";
 import { CommanderError } from "commander";
 import pc from "picocolors";
@@ -37,9 +38,10 @@ function report(e: unknown): number {
     const cause = known.cause instanceof Error ? known.cause.message : undefined;
     if (cause && !known.message.includes(cause)) err(dim(`  cause: ${cause}`));
     const backupFile = known.details.backupFile;
-    if (typeof backupFile === "string") {
+    // The engine usually names the restore point in the message already; never say it twice.
+    if (typeof backupFile === "string" && !known.message.includes(backupFile)) {
       err(`  Restore point taken before the failure: ${backupFile}`);
-      err(`  To go back to it: pnpm cli restore ${backupFile}`);
+      err(`  To go back to it: pnpm cli restore ${path.basename(backupFile)}`);
     }
     return known.exitCode;
   }

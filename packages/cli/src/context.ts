@@ -1,6 +1,12 @@
 import { hostname, userInfo } from "node:os";
 import { migrationsDir as defaultMigrationsDir } from "@tidemark/db";
-import { type Actor, type EngineConfig, type EngineContext, loadEngineConfig } from "@tidemark/migrate";
+import {
+  type Actor,
+  type EngineConfig,
+  type EngineContext,
+  loadEngineConfig,
+  TidemarkError,
+} from "@tidemark/migrate";
 import pino from "pino";
 import pretty from "pino-pretty";
 import { type CliConfig, loadCliConfig } from "./config.js";
@@ -32,9 +38,24 @@ export function createLogger(level: string): pino.Logger {
   return pino({ level }, pino.destination({ fd: 2, sync: true }));
 }
 
+/**
+ * Refuse a DATABASE_URL that is a URL but not a PostgreSQL one (`user:secret` parses as a URL
+ * with scheme `user:`), without echoing it: whatever it holds may be a password.
+ */
+function assertPostgresUrl(url: string): void {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : "";
+  if (protocol !== "postgres:" && protocol !== "postgresql:") {
+    throw new TidemarkError(
+      "TM_CONFIG_INVALID",
+      "DATABASE_URL must be a postgres:// (or postgresql://) connection string, e.g. postgres://user@127.0.0.1:5432/tidemark. Fix the variable and retry.",
+    );
+  }
+}
+
 /** Build the context from the environment; called by each command, so `--help` never needs a valid env. */
 export function createCliContext(): CliContext {
   const engineConfig = loadEngineConfig();
+  assertPostgresUrl(engineConfig.databaseUrl);
   const config = loadCliConfig();
   const logger = createLogger(config.logLevel);
   const actor: Actor = { via: "cli", host: hostname(), pid: process.pid };

@@ -23,7 +23,7 @@ function describe(event: ProgressEvent): string {
     case "plan":
       return event.revisions.length === 0
         ? "Nothing to do."
-        : `${event.direction === "up" ? "Applying" : "Rolling back"} ${event.revisions.length} migration(s): ${event.revisions.join(", ")}`;
+        : `${event.direction === "up" ? "Applying" : "Rolling back"} ${event.revisions.length} migration(s)…`;
     case "step-start":
       return `${counter(event.index, event.total)} ${event.revision}…`;
     case "step-done":

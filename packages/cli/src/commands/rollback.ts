@@ -1,3 +1,4 @@
+import path from "node:path";
 import { previewRollback, type RollbackPreview } from "@tidemark/migrate";
 import type { Command } from "commander";
 import { confirmOrRefuse } from "../confirm.js";
@@ -66,7 +67,10 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
   success(`Rolled back ${rev(report.from)} → ${rev(report.to)}: ${report.steps.length} migration(s).`);
   if (report.backupFile) {
     print(`Restore point: ${report.backupFile}`);
-    print(`To undo this rollback with its data: ${color.bold(`pnpm cli restore ${report.backupFile}`)}`);
+    // Restore takes names relative to BACKUP_DIR: the short form is the one to copy.
+    print(
+      `To undo this rollback with its data: ${color.bold(`pnpm cli restore ${path.basename(report.backupFile)}`)}`,
+    );
   } else {
     print(`To re-apply the schema (without the dropped data): ${color.bold("pnpm cli upgrade")}`);
   }

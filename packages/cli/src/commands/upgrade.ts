@@ -1,9 +1,17 @@
-import { type RunReport, upgrade, verify } from "@tidemark/migrate";
+import {
+  type LintReport,
+  lintMigrations,
+  type RunReport,
+  readMigrations,
+  upgrade,
+  verify,
+} from "@tidemark/migrate";
 import type { Command } from "commander";
 import { confirmOrRefuse, interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
+import { countFindings, printFindings } from "../findings.js";
 import { withDirect, withExamples, withJson } from "../help.js";
-import { color, formatDuration, heading, print, printJson, rev, success } from "../output.js";
+import { color, formatDuration, heading, print, printJson, rev, success, warning } from "../output.js";
 import { runJob } from "../run-job.js";
 
 /** Options of `upgrade`. */
@@ -22,6 +30,17 @@ function printPlan(plan: RunReport): void {
   for (const [i, step] of plan.steps.entries()) print(`  ${color.dim(`${i + 1}.`)} ${step.revision}`);
 }
 
+/** Lint the migrations about to run; lint is advice, so a lint failure warns instead of blocking. */
+async function lintPlan(cli: CliContext, plan: RunReport): Promise<LintReport | null> {
+  try {
+    const migrations = await readMigrations(cli.engine.migrationsDir);
+    return await lintMigrations(migrations, { revisions: plan.steps.map((s) => s.revision) });
+  } catch (err) {
+    cli.logger.warn({ err }, "lint of the pending migrations failed");
+    return null;
+  }
+}
+
 /** Compute the plan, confirm, run (directly or through the worker), then verify the result. */
 async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
   const plan = await upgrade(cli.engine, {
@@ -34,16 +53,27 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
     else success(`Already up to date at ${rev(plan.from)}.`);
     return;
   }
-  if (!flags.json) printPlan(plan);
+  const lint = await lintPlan(cli, plan);
+  if (!flags.json) {
+    printPlan(plan);
+    if (lint === null) warning("Lint could not run on the pending migrations (see the log above).");
+    else if (lint.findings.length > 0) {
+      print();
+      printFindings(lint);
+      print(`${lint.errors > 0 ? color.red("✖") : color.yellow("⚠")} Lint: ${countFindings(lint)}.`);
+    }
+  }
   if (flags.dryRun) {
-    if (flags.json) printJson(plan);
+    if (flags.json) printJson({ ...plan, lint });
     else print(color.dim("Dry run: nothing was applied."));
     return;
   }
-  // Not destructive by itself, so scripts may upgrade without --yes; a person on a TTY is asked.
-  if (interactive) {
+  // Applying migrations is not destructive by itself, so scripts may upgrade without --yes;
+  // a person on a TTY is asked, and lint errors (data loss, failing rewrites) need an explicit yes.
+  const risky = (lint?.errors ?? 0) > 0;
+  if (interactive || risky) {
     await confirmOrRefuse({
-      question: `Apply ${plan.steps.length} migration(s) to ${plan.to}?`,
+      question: `Apply ${plan.steps.length} migration(s) to ${plan.to}${risky ? " despite the lint errors above" : ""}?`,
       yes: Boolean(flags.yes),
     });
   }
@@ -90,7 +120,7 @@ export function registerUpgrade(program: Command): void {
   ]);
   cmd.addHelpText(
     "after",
-    "\nOn a terminal, upgrade shows the plan and asks before applying. Off a terminal it proceeds,\nbecause applying migrations is not destructive by itself.",
+    "\nOn a terminal, upgrade shows the plan and its lint findings and asks before applying.\nOff a terminal it proceeds without --yes (applying is not destructive by itself), unless\nlint finds errors in the pending migrations (a dropped column, a narrowing type change…):\nthen it refuses (exit 3) until --yes is given.",
   );
   cmd.action(async (flags: UpgradeFlags) => runUpgrade(createCliContext(), flags));
 }

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
+
+const commands = [
+  "init",
+  "create",
+  "status",
+  "history",
+  "upgrade",
+  "rollback",
+  "backup",
+  "restore",
+  "backups",
+  "verify",
+  "lint",
+  "stamp",
+  "jobs",
+];
+
+describe("help and usage errors", () => {
+  it("prints the command list, the environment and the exit codes with --help", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const name of commands) expect(r.stdout).toContain(`  ${name} `);
+    expect(r.stdout).toContain("DATABASE_URL");
+    expect(r.stdout).toContain("Exit status: 0 ok, 1 failure, 2 usage error, 3 refused or aborted.");
+  });
+
+  it.each(commands)("prints help with examples for `%s --help` and exits 0", async (name) => {
+    const r = await runCli([name, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: tidemark ${name}`);
+    expect(r.stdout).toContain("Examples:");
+    expect(r.stdout).toContain("$ pnpm cli ");
+  });
+
+  it("accepts --direct on every command that touches the database", async () => {
+    for (const name of commands.filter((c) => c !== "jobs")) {
+      const r = await runCli([name, "--help"]);
+      expect(r.stdout, name).toContain("--direct");
+    }
+  });
+
+  it("prints the package version with --version", async () => {
+    const r = await runCli(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("exits 2 with a hint on an unknown command", async () => {
+    const r = await runCli(["frobnicate"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    expect(r.stderr).toContain("--help");
+  });
+
+  it("exits 2 on an unknown flag", async () => {
+    const r = await runCli(["status", "--frob"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--frob'");
+  });
+
+  it("exits 2 when a required argument is missing", async () => {
+    const r = await runCli(["rollback"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("missing required argument 'target'");
+  });
+
+  it("exits 2 on a malformed option value", async () => {
+    const r = await runCli(["history", "--limit", "many"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("expected a positive integer");
+  });
+
+  it("exits 2 with the usage when no command is given", async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Usage: tidemark");
+  });
+
+  it("exits 2 naming the variable when the environment is invalid", async () => {
+    const r = await runCli(["status"], { DATABASE_URL: "not a url" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("DATABASE_URL");
+    expect(r.stderr).toContain("TM_CONFIG_INVALID");
+  });
+});
