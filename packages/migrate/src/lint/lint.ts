@@ -1,10 +1,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { Node } from "libpg-query";
 import { findRevision } from "../journal.js";
 import type { Migration } from "../types.js";
 import { checkStatement } from "./check.js";
 import type { CheckContext } from "./context.js";
 import { allowedInFile, allowsByStatement, hasNoTransactionDirective } from "./directives.js";
+import { doBlockStatements } from "./doblock.js";
 import { type LintRuleCode, ruleOf } from "./rules.js";
 import { SchemaModel } from "./schema.js";
 import { type ParsedSource, parseSource } from "./source.js";
@@ -113,11 +115,18 @@ function checkSource(parsed: ParsedSource, options: LintSqlOptions, schema: Sche
   };
   for (const stmt of parsed.statements) {
     const allowed = allows.get(stmt);
-    ctx.emit = (rule, message, fix) => {
-      const finding = makeFinding(rule, options, stmt.line, stmt.text, message, fix);
-      (allowed?.has(rule) ? out.suppressed : out.findings).push(finding);
+    const check = (node: Node, line: number, text: string) => {
+      ctx.emit = (rule, message, fix) => {
+        const finding = makeFinding(rule, options, line, text, message, fix);
+        (allowed?.has(rule) ? out.suppressed : out.findings).push(finding);
+      };
+      checkStatement(node, ctx);
     };
-    checkStatement(stmt.node, ctx);
+    if ("DoStmt" in stmt.node) {
+      for (const inner of doBlockStatements(stmt.node.DoStmt)) {
+        check(inner.node, stmt.line + inner.lineOffset, inner.text);
+      }
+    } else check(stmt.node, stmt.line, stmt.text);
   }
   return out;
 }

@@ -72,6 +72,32 @@ COMMENT ON TABLE "users" IS 'never TRUNCATE this';`;
     expect(rules(await lintSql(sql, inTransaction))).toEqual([]);
   });
 
+  test("checks the statements a DO block runs, since it runs during the migration", async () => {
+    const sql = `DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'old') THEN
+    DROP TABLE "old";
+  END IF;
+  RAISE NOTICE 'DROP TABLE in a string is fine';
+  EXECUTE 'TRUNCATE "users"';
+END $$;`;
+    const report = await lintSql(sql, inTransaction);
+    expect(report.findings.map((f) => [f.rule, f.line, f.statement])).toEqual([
+      ["drop-table", 4, `DROP TABLE "old"`],
+    ]);
+  });
+
+  test("checks drizzle's DO-wrapped foreign keys and honours an allow comment on the DO", async () => {
+    const sql = `-- tidemark:allow fk-without-not-valid
+DO $$ BEGIN
+ ALTER TABLE "posts" ADD CONSTRAINT "posts_user_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;`;
+    const report = await lintSql(sql, inTransaction);
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.map((f) => [f.rule, f.line])).toEqual([["fk-without-not-valid", 3]]);
+  });
+
   test("does not take CONCURRENTLY in a comment for a concurrent index build", async () => {
     const sql = `-- CREATE INDEX CONCURRENTLY would be nicer\nCREATE INDEX "i" ON "users" ("email");`;
     expect(rules(await lintSql(sql, inTransaction))).toEqual(["create-index-not-concurrently"]);
