@@ -1,0 +1,117 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { createDb } from "@tidemark/db";
+import { checkUpToDate, history } from "@tidemark/migrate";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import postgres from "postgres";
+import { Boot } from "./boot.js";
+import { bootMigration } from "./boot-migration.js";
+import { memo } from "./cache.js";
+import type { ApiConfig } from "./config.js";
+import { engineContext, readWithFallback } from "./engine-context.js";
+import { installErrorHandlers } from "./errors.js";
+import { Metrics } from "./metrics.js";
+import { QueueHandle } from "./queue.js";
+import { categoryRoutes } from "./routes/categories.js";
+import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { migrationRoutes } from "./routes/migrations.js";
+import { userRoutes } from "./routes/users.js";
+import { STATUS_TTL_MS, statusSource } from "./status-report.js";
+
+/** Options of {@link buildApp}. */
+export interface AppOptions {
+  config: ApiConfig;
+  logger: Logger;
+  /** Background retry backoff of a degraded boot (tests shorten it). */
+  retry?: { initialMs: number; maxMs: number };
+}
+
+/** A built API: the Fastify instance and its boot sequence (not started yet). */
+export interface Api {
+  app: FastifyInstance;
+  boot: Boot;
+}
+
+/** Request bodies here are small JSON objects; anything bigger is a mistake or an attack. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Build the API without listening or migrating; `main.ts` listens, then starts `boot`. */
+export async function buildApp(options: AppOptions): Promise<Api> {
+  const { config, logger } = options;
+  const base = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Unknown properties are errors, not silently dropped: a typo must not pass as a no-op.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  installErrorHandlers(base);
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+
+  // postgres.js connects lazily: nothing touches the database before the boot check.
+  const { db, sql } = createDb(config.engine.databaseUrl, { max: 5 });
+  // The engine gets its own small pool: drizzle reconfigures its client's type parsers
+  // (timestamps stay strings), which the engine's row mapping does not expect.
+  const engineSql = postgres(config.engine.databaseUrl, {
+    max: 2,
+    onnotice: () => {},
+    connection: { application_name: "tidemark-api" },
+  });
+  const ctx = engineContext(config, logger, engineSql);
+  const queue = new QueueHandle(config.queue, logger);
+  const status = statusSource({ ctx, queue });
+  const recentHistory = memo(() => history(ctx, { limit: 1000 }), STATUS_TTL_MS);
+  const metrics: Metrics = new Metrics(
+    { status: () => status.get(), history: () => recentHistory.get(), boot: () => boot.snapshot() },
+    (err) => logger.warn({ err }, "metrics: database state unavailable"),
+  );
+  // Declared after `metrics` on purpose: the metrics only read it at scrape time.
+  const boot: Boot = new Boot({
+    mode: config.migrateOnBoot,
+    logger,
+    check: () => readWithFallback(ctx, checkUpToDate),
+    migrate: bootMigration({
+      mode: config.migrateOnBoot,
+      ctx,
+      queue,
+      timeoutMs: config.migrateTimeoutMs,
+      metrics,
+    }),
+    retry: options.retry,
+    onChange: () => status.invalidate(),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Tidemark API",
+        version: "0.1.0",
+        description: "Migration status, jobs and the seed schema",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(healthRoutes, { boot });
+  await app.register(metricsRoutes, { metrics });
+  await app.register(migrationRoutes, {
+    ctx,
+    boot,
+    status,
+    queue,
+    metrics,
+    adminToken: config.adminToken,
+    jobTimeoutMs: config.migrateTimeoutMs,
+  });
+  await app.register(userRoutes, { db, boot });
+  await app.register(categoryRoutes, { db, boot });
+
+  app.addHook("onClose", async () => {
+    boot.close();
+    await queue.close();
+    await Promise.all([sql.end({ timeout: 5 }), engineSql.end({ timeout: 5 })]);
+  });
+  return { app: base, boot };
+}

@@ -1,0 +1,20 @@
+import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
+import type { Metrics } from "../metrics.js";
+
+/** `GET /metrics` in the Prometheus text format. */
+export const metricsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics }> = async (app, { metrics }) => {
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Prometheus metrics: revision, pending count, migration durations, job outcomes",
+        response: { 200: Type.String() },
+      },
+    },
+    async (_req, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    },
+  );
+};

@@ -1,0 +1,80 @@
+import {
+  type EngineContext,
+  type LintReport,
+  lintMigrations,
+  readMigrations,
+  type StatusReport,
+  status,
+} from "@tidemark/migrate";
+import type { BootSnapshot } from "./boot.js";
+import { type Memo, memo } from "./cache.js";
+import { readWithFallback } from "./engine-context.js";
+import type { QueueHandle } from "./queue.js";
+
+/** Status is cached this long: one round of catalog queries per second at most, whatever the load. */
+export const STATUS_TTL_MS = 1000;
+
+/** A queue probe never holds a status request longer than this (Redis may be down). */
+export const QUEUE_PROBE_TIMEOUT_MS = 500;
+
+/** Queue counts, or null with the reason when Redis cannot be asked. */
+export interface QueueInfo {
+  counts: Record<string, number> | null;
+  reason: string | null;
+}
+
+/** `GET /migrations/status`: the engine's report plus lint findings, queue counts and boot state. */
+export interface ApiStatus extends StatusReport {
+  /** Findings for pending migrations; null with `lintError` when lint could not run. */
+  lint: Pick<LintReport, "findings" | "errors" | "warnings"> | null;
+  lintError: string | null;
+  queue: QueueInfo;
+  boot: BootSnapshot;
+  generatedAt: string;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function queueInfo(queue: QueueHandle): Promise<QueueInfo> {
+  try {
+    const counts = await withTimeout(queue.get().counts(), QUEUE_PROBE_TIMEOUT_MS, "Redis");
+    return { counts: { ...counts }, reason: null };
+  } catch (err) {
+    return { counts: null, reason: `queue unavailable: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+async function lintPending(ctx: EngineContext, pending: string[]) {
+  if (pending.length === 0) return { lint: { findings: [], errors: 0, warnings: 0 }, lintError: null };
+  try {
+    const report = await lintMigrations(await readMigrations(ctx.migrationsDir), { revisions: pending });
+    return {
+      lint: { findings: report.findings, errors: report.errors, warnings: report.warnings },
+      lintError: null,
+    };
+  } catch (err) {
+    return { lint: null, lintError: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The memoized part of {@link ApiStatus} (the boot state is live, added per request). */
+export type StatusCore = Omit<ApiStatus, "boot">;
+
+/** The memoized status shared by `/migrations/status` and `/metrics`. */
+export function statusSource(deps: { ctx: EngineContext; queue: QueueHandle }): Memo<StatusCore> {
+  return memo(async () => {
+    const [report, queue] = await Promise.all([readWithFallback(deps.ctx, status), queueInfo(deps.queue)]);
+    return {
+      ...report,
+      ...(await lintPending(deps.ctx, report.pending)),
+      queue,
+      generatedAt: new Date().toISOString(),
+    };
+  }, STATUS_TTL_MS);
+}
