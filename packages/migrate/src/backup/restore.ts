@@ -98,10 +98,11 @@ async function listArchive(file: string, options: PgToolOptions, serverMajor?: n
   return tables;
 }
 
+// Bookkeeping schemas are left out: ensureStateTables recreates them when the dump predates Tidemark.
 async function userTables(sql: Sql): Promise<string[]> {
   const rows = await sql<{ name: string }[]>`
     select schemaname || '.' || tablename as name from pg_tables
-    where schemaname not in ('pg_catalog', 'information_schema') order by 1`;
+    where schemaname not in ('pg_catalog', 'information_schema', 'drizzle', 'tidemark') order by 1`;
   return rows.map((r) => r.name);
 }
 
@@ -132,13 +133,7 @@ export async function restore(ctx: EngineContext, options: RestoreOptions): Prom
       }
 
       return withMigrationLock(sql, ctx, async () => {
-        const safety = options.noBackup
-          ? null
-          : await backup(ctx, {
-              reason: "safety",
-              label: `before restoring ${meta.name}`,
-              pgBin: options.pgBin,
-            });
+        const safety = options.noBackup ? null : await safetyBackup(ctx, meta.name, options);
         if (safety) options.onProgress?.({ type: "backup", file: safety.file });
 
         // The dump carries its own tidemark.history; keep what happened since, to put it back.
@@ -250,5 +245,25 @@ async function recordFailure(
       { event: "restore.history_failed", err },
       "Could not record the failed restore in tidemark.history",
     );
+  }
+}
+
+/** The backup taken before a restore; if it cannot be taken, the restore does not start. */
+async function safetyBackup(
+  ctx: EngineContext,
+  restoring: string,
+  options: PgToolOptions,
+): Promise<BackupInfo> {
+  try {
+    return await backup(ctx, {
+      reason: "safety",
+      label: `before restoring ${restoring}`,
+      pgBin: options.pgBin,
+    });
+  } catch (err) {
+    if (err instanceof TidemarkError && err.code === "TM_BACKUP_FAILED") {
+      err.message = `Restore not started, the database is unchanged: the safety backup failed. ${err.message} To restore without a safety backup, pass --no-backup.`;
+    }
+    throw err;
   }
 }

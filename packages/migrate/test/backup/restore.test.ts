@@ -124,6 +124,13 @@ describe("restore refuses bad input before touching the database", () => {
     await withHonestSidecar(path.join(outside, "abs.dump"), bytes, good);
     await symlink(path.join(outside, "abs.dump"), path.join(dir, "link-out.dump"));
     await mkdir(path.join(tmp.dir, "empty-bin"), { recursive: true });
+    // Client tools that work, except that every dump fails (as on a full disk).
+    const failing = path.join(tmp.dir, "failing-bin");
+    await mkdir(failing, { recursive: true });
+    const dumpScript =
+      '[ "$1" = --version ] && exec pg_dump --version\necho "pg_dump: error: simulated" >&2\nexit 1';
+    await writeFile(path.join(failing, "pg_dump"), `#!/bin/sh\n${dumpScript}\n`, { mode: 0o755 });
+    await writeFile(path.join(failing, "pg_restore"), '#!/bin/sh\nexec pg_restore "$@"\n', { mode: 0o755 });
   });
 
   async function expectRejected(file: string, code: string, extra: { pgBin?: string } = {}): Promise<string> {
@@ -166,6 +173,14 @@ describe("restore refuses bad input before touching the database", () => {
   it("rejects a restore when pg_restore is not installed", async () => {
     const message = await expectRejected(good.name, "TM_PG_TOOL", { pgBin: path.join(tmp.dir, "empty-bin") });
     expect(message).toContain("postgresql-client-");
+  });
+
+  it("does not start when the safety backup cannot be taken, and says how to skip it", async () => {
+    const message = await expectRejected(good.name, "TM_BACKUP_FAILED", {
+      pgBin: path.join(tmp.dir, "failing-bin"),
+    });
+    expect(message).toContain("Restore not started");
+    expect(message).toContain("--no-backup");
   });
 
   it("rolls back a dump truncated in its data, leaving the tables as they were and the failure recorded", async () => {
