@@ -1,0 +1,21 @@
+import { parseEnv } from "@tidemark/migrate";
+import { z } from "zod";
+
+/** Queue settings read from the environment (DESIGN §10); apps extend their own schema with it. */
+export const queueEnvSchema = z.object({
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  TIDEMARK_QUEUE_PREFIX: z.string().regex(/^\S+$/, "must not contain whitespace").default("tidemark"),
+});
+
+/** Where the queue lives. */
+export interface QueueConfig {
+  redisUrl: string;
+  /** BullMQ key prefix, so several Tidemark deployments can share one Redis. */
+  prefix: string;
+}
+
+/** Read the queue settings from `env` (default `process.env`), reporting every problem at once. */
+export function loadQueueConfig(env: Record<string, string | undefined> = process.env): QueueConfig {
+  const e = parseEnv(queueEnvSchema, env);
+  return { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX };
+}
