@@ -1,0 +1,143 @@
+import { readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { adminQuery, databaseUrl, uniqueId } from "@tidemark/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { isTidemarkError, type TidemarkError } from "../../src/errors.js";
+import { folderContents, seedSchema, tempProject } from "./project.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function project() {
+  const p = await tempProject();
+  cleanups.push(p.cleanup);
+  return p;
+}
+
+async function failure(promise: Promise<unknown>): Promise<TidemarkError> {
+  const err = await promise.then(
+    () => new Error("expected a failure"),
+    (e: unknown) => e,
+  );
+  if (!isTidemarkError(err)) throw err;
+  return err;
+}
+
+// A login role that may not create databases, for the scratch-database privilege check.
+const role = uniqueId("tm_nocreatedb");
+beforeAll(async () => {
+  await adminQuery(`create role "${role}" login nocreatedb`);
+});
+afterAll(async () => {
+  await adminQuery(`drop role if exists "${role}"`);
+});
+
+describe("create refuses bad input and writes nothing", () => {
+  it("shows the loader's error for a schema that does not compile", async () => {
+    const p = await project();
+    await p.writeSchema(`${seedSchema()}\nexport const broken = ;\n`);
+    const before = await folderContents(p.migrationsDir);
+    const err = await failure(p.create("Add something"));
+    expect(err.code).toBe("TM_GENERATE_FAILED");
+    expect(err.message).toContain("does not compile");
+    expect(err.message).toMatch(/schema\.ts:\d+:\d+/);
+    expect(await folderContents(p.migrationsDir)).toEqual(before);
+  });
+
+  it.each([
+    ["an empty message", ""],
+    ["a blank message", "   "],
+    ["a message over 100 characters", "x".repeat(101)],
+    ["a message without letters or digits", "!!!"],
+  ])("rejects %s as a usage error", async (_what, message) => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ email: "255" }));
+    const before = await folderContents(p.migrationsDir);
+    const err = await failure(p.create(message));
+    expect(err.code).toBe("TM_USAGE");
+    expect(await folderContents(p.migrationsDir)).toEqual(before);
+  });
+
+  it("names the missing snapshot when a journal entry has none", async () => {
+    const p = await project();
+    await rm(path.join(p.migrationsDir, "meta/0002_snapshot.json"));
+    const err = await failure(p.create("Anything"));
+    expect(err.code).toBe("TM_JOURNAL_INVALID");
+    expect(err.message).toContain(path.join(p.migrationsDir, "meta/0002_snapshot.json"));
+  });
+
+  it("names the snapshot whose prevId breaks the chain", async () => {
+    const p = await project();
+    const file = path.join(p.migrationsDir, "meta/0003_snapshot.json");
+    const snapshot = JSON.parse(await readFile(file, "utf8"));
+    snapshot.prevId = "11111111-1111-1111-1111-111111111111";
+    await writeFile(file, JSON.stringify(snapshot, null, 2));
+    const err = await failure(p.create("Anything"));
+    expect(err.code).toBe("TM_JOURNAL_INVALID");
+    expect(err.message).toContain(file);
+    expect(err.message).toContain("prevId");
+  });
+
+  it("names the migration file a journal entry points to when it is missing", async () => {
+    const p = await project();
+    const file = path.join(p.migrationsDir, "0003_add_user_avatar_url.sql");
+    await rm(file);
+    const err = await failure(p.create("Anything"));
+    expect(err.code).toBe("TM_JOURNAL_INVALID");
+    expect(err.message).toContain(file);
+  });
+
+  it("names a snapshot that has no journal entry", async () => {
+    const p = await project();
+    const stray = path.join(p.migrationsDir, "meta/0007_snapshot.json");
+    await writeFile(stray, await readFile(path.join(p.migrationsDir, "meta/0004_snapshot.json")));
+    const err = await failure(p.create("Anything"));
+    expect(err.code).toBe("TM_JOURNAL_INVALID");
+    expect(err.message).toContain(stray);
+  });
+
+  it("refuses a down that cannot restore the schema the existing migrations build", async () => {
+    const p = await project();
+    // Hand-edited history: 0002 builds varchar(120) while its snapshot says varchar(100).
+    const edited = path.join(p.migrationsDir, "0002_increase_username_length.sql");
+    await writeFile(edited, (await readFile(edited, "utf8")).replace("varchar(100)", "varchar(120)"));
+    await p.writeSchema(seedSchema().replace('"username", { length: 100 }', '"username", { length: 150 }'));
+    const before = await folderContents(p.migrationsDir);
+    const err = await failure(p.create("Widen username again"));
+    expect(err.code).toBe("TM_GENERATE_FAILED");
+    expect(err.message).toContain("does not restore the previous schema");
+    expect(err.message).toContain("column:public.users.username");
+    expect(await folderContents(p.migrationsDir)).toEqual(before);
+    expect(p.logger.lines.some((l) => l.level === "warn" && /previous snapshot/.test(l.msg ?? ""))).toBe(
+      true,
+    );
+  });
+
+  it("says which privilege is missing when the scratch database cannot be created", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ email: "255" }));
+    const before = await folderContents(p.migrationsDir);
+    const scratchUrl = databaseUrl("postgres").replace("postgres@", `${role}@`);
+    const err = await failure(p.create("Widen email", { scratchUrl }));
+    expect(err.code).toBe("TM_DB_CREATE_FAILED");
+    expect(err.message).toContain("CREATEDB");
+    expect(err.message).not.toMatch(/password/i);
+    expect(await folderContents(p.migrationsDir)).toEqual(before);
+  });
+
+  it("refuses a schema file that exports no tables instead of dropping everything", async () => {
+    const p = await project();
+    await p.writeSchema("export const nothing = 1;\n");
+    const err = await failure(p.create("Oops"));
+    expect(err.code).toBe("TM_GENERATE_FAILED");
+    expect(err.message).toContain("exports no tables");
+  });
+
+  it("rejects --custom together with --ts", async () => {
+    const p = await project();
+    const err = await failure(p.create("Both", { custom: true, ts: true }));
+    expect(err.code).toBe("TM_USAGE");
+  });
+});

@@ -1,0 +1,130 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import postgres from "postgres";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RenameQuestion } from "../../src/authoring/types.js";
+import { isTidemarkError } from "../../src/errors.js";
+import { drizzleKitCheck, folderContents, seedSchema, tempProject, upAndDown } from "./project.js";
+
+const LAST_SEED = "0004_set_default_avatar_url";
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function project() {
+  const p = await tempProject();
+  cleanups.push(p.cleanup);
+  return p;
+}
+
+async function query(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await sql.unsafe(text);
+  } finally {
+    await sql.end();
+  }
+}
+
+function sortedLines(dump: string): string[] {
+  return dump
+    .split("\n")
+    .map((l) => l.trim().replace(/,$/, ""))
+    .sort();
+}
+
+describe("create with renames", () => {
+  it("renames a column given --rename, keeping its data, and renames it back on the way down", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ emailColumn: "email_address" }));
+    const result = await p.create("Rename email", {
+      renames: { columns: { "users.email": "email_address" } },
+    });
+    expect(result.upSql[0]).toBe('ALTER TABLE "users" RENAME COLUMN "email" TO "email_address";');
+    expect(result.upSql.join("\n")).not.toMatch(/DROP COLUMN|ADD COLUMN/);
+    expect(result.downSql[0]).toBe('ALTER TABLE "users" RENAME COLUMN "email_address" TO "email";');
+    expect(result.destructive).toEqual([]);
+
+    let kept: unknown;
+    const run = await upAndDown(p.migrationsDir, LAST_SEED, {
+      beforeUp: (url) =>
+        query(url, "insert into users (username, email) values ('ann', 'ann@example.com')").then(() => {}),
+      afterUp: async (url) => {
+        kept = (await query(url, "select email_address from users"))[0]?.email_address;
+      },
+    });
+    expect(kept).toBe("ann@example.com");
+    expect(run.after).toContain("email_address character varying(120) NOT NULL");
+    expect(run.restored).toBe(run.before);
+    expect(await drizzleKitCheck(p.migrationsDir)).toContain("Everything's fine");
+  });
+
+  it("renames a table given --rename-table and records it in the snapshot's _meta", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ categoriesName: "topics" }));
+    const result = await p.create("Rename categories to topics", {
+      renames: { tables: { categories: "topics" } },
+    });
+    expect(result.upSql[0]).toBe('ALTER TABLE "categories" RENAME TO "topics";');
+    expect(result.upSql.join("\n")).not.toMatch(/DROP TABLE|CREATE TABLE/);
+    expect(result.downSql[0]).toBe('ALTER TABLE "topics" RENAME TO "categories";');
+    const snapshot = JSON.parse((await folderContents(p.migrationsDir))["meta/0005_snapshot.json"] ?? "{}");
+    expect(snapshot._meta.tables).toEqual({ '"categories"': '"topics"' });
+    const run = await upAndDown(p.migrationsDir, LAST_SEED);
+    expect(run.after).toContain("CREATE TABLE public.topics");
+    expect(run.restored).toBe(run.before);
+    expect(await drizzleKitCheck(p.migrationsDir)).toContain("Everything's fine");
+  });
+
+  it("refuses an ambiguous rename without a TTY, names the flag to pass and writes nothing", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ emailColumn: "email_address" }));
+    const before = await folderContents(p.migrationsDir);
+    const err = await p.create("Rename email").catch((e: unknown) => e);
+    expect(isTidemarkError(err) && err.code).toBe("TM_GENERATE_FAILED");
+    expect((err as Error).message).toContain("--rename users.email=email_address");
+    expect(await folderContents(p.migrationsDir)).toEqual(before);
+  });
+
+  it("asks resolveRename with the candidates and renames when told so", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ emailColumn: "email_address" }));
+    const questions: RenameQuestion[] = [];
+    const result = await p.create("Rename email", {
+      resolveRename: async (q) => {
+        questions.push(q);
+        return { action: "rename", from: "email" };
+      },
+    });
+    expect(questions).toEqual([
+      { kind: "column", table: "users", created: "email_address", candidates: ["email"] },
+    ]);
+    expect(result.upSql[0]).toBe('ALTER TABLE "users" RENAME COLUMN "email" TO "email_address";');
+  });
+
+  it("drops and adds when resolveRename answers create, flagging the drop as destructive", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ emailColumn: "email_address" }));
+    const result = await p.create("Replace email", { resolveRename: async () => ({ action: "create" }) });
+    expect(result.upSql.join("\n")).toContain('DROP COLUMN "email"');
+    expect(result.upSql.join("\n")).toContain('ADD COLUMN "email_address"');
+    expect(result.destructive.map((d) => d.reason).join()).toMatch(/Drops column users\.email/);
+    expect(result.validated).toBe(true);
+    const run = await upAndDown(p.migrationsDir, LAST_SEED);
+    // Re-added by the down, "email" is now the table's last column: same schema, other dump order.
+    expect(run.restored).not.toBe(run.before);
+    expect(sortedLines(run.restored)).toEqual(sortedLines(run.before));
+  });
+
+  it("rejects a --rename whose column does not exist as a usage error", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ emailColumn: "email_address" }));
+    const err = await p
+      .create("Rename email", { renames: { columns: { "users.mail": "email_address" } } })
+      .catch((e: unknown) => e);
+    expect(isTidemarkError(err) && err.code).toBe("TM_USAGE");
+    expect((err as Error).message).toContain('column "mail" did not exist before');
+    expect(existsSync(path.join(p.migrationsDir, "0005_rename_email.sql"))).toBe(false);
+  });
+});
