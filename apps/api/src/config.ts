@@ -1,18 +1,13 @@
-import { loadQueueConfig } from "@tidemark/jobs";
-import {
-  type EngineConfig,
-  engineEnvSchema,
-  loadEngineConfig,
-  parseEnv,
-  TidemarkError,
-} from "@tidemark/migrate";
+import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs";
+import { type EngineConfig, engineEnvSchema, loadEngineConfig, parseEnv } from "@tidemark/migrate";
 import { z } from "zod";
 
 /** How the API brings the schema up to date at boot (DESIGN §7). */
 export type MigrateOnBoot = "queue" | "inline" | "off";
 
-/** The API's environment: the engine's variables plus its own (DESIGN §10). */
+/** The API's environment: the engine's and the queue's variables plus its own (DESIGN §10). */
 export const apiEnvSchema = engineEnvSchema.extend({
+  ...queueEnvSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   // Loopback by default so a dev machine never exposes the admin routes by accident;
   // containers set HOST=0.0.0.0 explicitly.
@@ -25,7 +20,7 @@ export const apiEnvSchema = engineEnvSchema.extend({
 /** Validated API configuration. */
 export interface ApiConfig {
   engine: EngineConfig;
-  queue: ReturnType<typeof loadQueueConfig>;
+  queue: QueueConfig;
   port: number;
   host: string;
   /** Bearer token for `POST /migrations/jobs`; unset disables the endpoint. */
@@ -39,29 +34,15 @@ type Env = Record<string, string | undefined>;
 
 /** Read the API's configuration from `env` (default `process.env`), reporting every problem at once. */
 export function loadApiConfig(env: Env = process.env): ApiConfig {
-  const problems: string[] = [];
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof TidemarkError)) throw err;
-      problems.push(err.message.replace(/\nFix these variables and retry\.$/, ""));
-      return undefined;
-    }
-  };
-  const api = attempt(() => parseEnv(apiEnvSchema, env));
-  const queue = attempt(() => loadQueueConfig(env));
-  if (!api || !queue) {
-    throw new TidemarkError("TM_CONFIG_INVALID", `${problems.join("\n")}\nFix these variables and retry.`);
-  }
+  const e = parseEnv(apiEnvSchema, env);
   return {
     engine: loadEngineConfig(env),
-    queue,
-    port: api.PORT,
-    host: api.HOST,
-    adminToken: api.ADMIN_TOKEN,
-    migrateOnBoot: api.MIGRATE_ON_BOOT,
-    migrateTimeoutMs: api.MIGRATE_TIMEOUT_MS,
-    logLevel: api.LOG_LEVEL,
+    queue: { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX },
+    port: e.PORT,
+    host: e.HOST,
+    adminToken: e.ADMIN_TOKEN,
+    migrateOnBoot: e.MIGRATE_ON_BOOT,
+    migrateTimeoutMs: e.MIGRATE_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
   };
 }

@@ -11,9 +11,17 @@ import {
 import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../../../tests/support/migrations.js";
+import { dropQueuePrefix } from "./queue-cleanup.js";
 import { buildTestApi, CLOSED_REDIS_URL, eventually, type TestApi } from "./support.js";
 
 const dbs: string[] = [];
+const prefixes: string[] = [];
+
+function prefix(): string {
+  const p = uniqueQueuePrefix();
+  prefixes.push(p);
+  return p;
+}
 const cleanups: (() => Promise<void>)[] = [];
 let api: TestApi | undefined;
 
@@ -47,6 +55,7 @@ afterEach(async () => {
 afterAll(async () => {
   for (const c of cleanups) await c();
   for (const name of dbs) await dropDatabase(name);
+  for (const p of prefixes) await dropQueuePrefix(p);
 });
 
 describe("boot sequence", () => {
@@ -192,7 +201,7 @@ describe("boot sequence", () => {
       DATABASE_URL: db.url,
       MIGRATE_ON_BOOT: "queue",
       REDIS_URL: CLOSED_REDIS_URL,
-      TIDEMARK_QUEUE_PREFIX: uniqueQueuePrefix(),
+      TIDEMARK_QUEUE_PREFIX: prefix(),
     });
     const snapshot = await api.boot.start();
     expect(snapshot.phase).toBe("degraded");
@@ -210,7 +219,7 @@ describe("boot sequence", () => {
       DATABASE_URL: db.url,
       MIGRATE_ON_BOOT: "queue",
       MIGRATE_TIMEOUT_MS: "3000",
-      TIDEMARK_QUEUE_PREFIX: uniqueQueuePrefix(),
+      TIDEMARK_QUEUE_PREFIX: prefix(),
     });
     const snapshot = await api.boot.start();
     expect(snapshot.phase).toBe("degraded");
