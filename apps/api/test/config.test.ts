@@ -21,6 +21,7 @@ describe("API configuration", () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    for (const name of ["PORT", "MIGRATE_ON_BOOT", "ADMIN_TOKEN", "REDIS_URL"]) expect(message).toContain(name);
+    for (const name of ["PORT", "MIGRATE_ON_BOOT", "ADMIN_TOKEN", "REDIS_URL"])
+      expect(message).toContain(name);
   });
 });

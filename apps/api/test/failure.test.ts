@@ -14,7 +14,9 @@ describe("describeFailure", () => {
   });
 
   it("treats an unreachable Redis as transient and suggests migrating without it", () => {
-    const f = describeFailure(new TidemarkError("TM_REDIS_UNAVAILABLE", "Redis at redis://:pw@host:1 is down"));
+    const f = describeFailure(
+      new TidemarkError("TM_REDIS_UNAVAILABLE", "Redis at redis://:pw@host:1 is down"),
+    );
     expect(f.transient).toBe(true);
     expect(f.nextCommand).toContain("--direct");
     expect(f.message).not.toContain(":pw@");

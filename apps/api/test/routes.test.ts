@@ -37,7 +37,11 @@ describe("health", () => {
     expect((await api.app.inject({ url: "/health/live" })).json()).toEqual({ status: "ok" });
     const ready = await api.app.inject({ url: "/health/ready" });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ phase: "ready", mode: "inline", revision: "0004_set_default_avatar_url" });
+    expect(ready.json()).toMatchObject({
+      phase: "ready",
+      mode: "inline",
+      revision: "0004_set_default_avatar_url",
+    });
   });
 });
 
@@ -130,9 +134,17 @@ describe("categories", () => {
     const created = await api.app.inject({ method: "POST", url: "/categories", payload: { name: "books" } });
     expect(created.statusCode).toBe(201);
     const { id } = created.json();
-    const renamed = await api.app.inject({ method: "PUT", url: `/categories/${id}`, payload: { name: "novels" } });
+    const renamed = await api.app.inject({
+      method: "PUT",
+      url: `/categories/${id}`,
+      payload: { name: "novels" },
+    });
     expect(renamed.json()).toEqual({ id, name: "novels" });
-    const tooLong = await api.app.inject({ method: "PUT", url: `/categories/${id}`, payload: { name: "n".repeat(51) } });
+    const tooLong = await api.app.inject({
+      method: "PUT",
+      url: `/categories/${id}`,
+      payload: { name: "n".repeat(51) },
+    });
     expect(tooLong.statusCode).toBe(400);
     expect((await api.app.inject({ method: "DELETE", url: `/categories/${id}` })).statusCode).toBe(204);
     expect((await api.app.inject({ method: "DELETE", url: `/categories/${id}` })).statusCode).toBe(404);
@@ -164,12 +176,20 @@ describe("migrations", () => {
     expect(res.statusCode).toBe(200);
     const { items } = res.json();
     expect(items).toHaveLength(2);
-    expect(items[0]).toMatchObject({ revision: "0004_set_default_avatar_url", direction: "up", status: "ok" });
+    expect(items[0]).toMatchObject({
+      revision: "0004_set_default_avatar_url",
+      direction: "up",
+      status: "ok",
+    });
   });
 
   it("refuses job requests without or with a wrong token, and enqueues nothing", async () => {
     const before = await queueTotal();
-    const none = await api.app.inject({ method: "POST", url: "/migrations/jobs", payload: { name: "upgrade" } });
+    const none = await api.app.inject({
+      method: "POST",
+      url: "/migrations/jobs",
+      payload: { name: "upgrade" },
+    });
     expect(none.statusCode).toBe(401);
     expect(none.headers["www-authenticate"]).toContain("Bearer");
     expect(none.json().error.code).toBe("TM_UNAUTHORIZED");
@@ -259,7 +279,13 @@ describe("metrics and docs", () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ["/migrations/status", "/migrations/jobs", "/health/ready", "/users/{id}", "/categories"]) {
+    for (const path of [
+      "/migrations/status",
+      "/migrations/jobs",
+      "/health/ready",
+      "/users/{id}",
+      "/categories",
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(doc.paths["/migrations/jobs"].post.security).toEqual([{ bearer: [] }]);
