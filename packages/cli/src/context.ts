@@ -1,4 +1,4 @@
-import { hostname, userInfo } from "node:os";
+import { hostname } from "node:os";
 import { migrationsDir as defaultMigrationsDir } from "@tidemark/db";
 import {
   type Actor,
@@ -17,17 +17,6 @@ export interface CliContext {
   engineConfig: EngineConfig;
   config: CliConfig;
   logger: pino.Logger;
-  /** Who asked, as recorded in job payloads (`requestedBy`). */
-  requestedBy: Actor & { user?: string };
-}
-
-/** The OS user, when the platform can name one (containers sometimes cannot). */
-function osUser(): string | undefined {
-  try {
-    return userInfo().username;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A pino logger on stderr, so stdout stays for the command's own output (and `--json`). */
@@ -71,5 +60,5 @@ export function createCliContext(): CliContext {
     backupDir: engineConfig.backupDir,
     backupKeep: engineConfig.backupKeep,
   };
-  return { engine, engineConfig, config, logger, requestedBy: { ...actor, user: osUser() } };
+  return { engine, engineConfig, config, logger };
 }

@@ -1,5 +1,5 @@
 import { type SpinnerResult, spinner } from "@clack/prompts";
-import type { ProgressEvent } from "@tidemark/migrate";
+import type { ProgressEvent, StepReport } from "@tidemark/migrate";
 import { color, formatDuration, stdoutIsTTY } from "./output.js";
 
 /** Shows a run's progress: a spinner per step on a TTY, one plain line per event otherwise. */
@@ -10,6 +10,11 @@ export interface Progress {
   note(text: string): void;
   /** Stop any spinner, marking the current step failed if the run failed. */
   end(failed: boolean): void;
+  /**
+   * Show the finished steps no event announced: progress events of a queued job can be
+   * missed (a worker may finish before we listen), the final report never is.
+   */
+  catchUp(steps: StepReport[]): void;
 }
 
 /** `[2/5]` */
@@ -37,8 +42,32 @@ function describe(event: ProgressEvent): string {
   }
 }
 
+/** Wrap a renderer so it remembers which steps it showed, and can show the rest from the report. */
+function withCatchUp(render: Omit<Progress, "catchUp">): Progress {
+  const shown = new Set<string>();
+  return {
+    ...render,
+    event(e) {
+      if (e.type === "step-done") shown.add(e.revision);
+      render.event(e);
+    },
+    catchUp(steps) {
+      for (const [index, step] of steps.entries()) {
+        if (shown.has(step.revision)) continue;
+        render.event({
+          type: "step-done",
+          revision: step.revision,
+          index,
+          total: steps.length,
+          durationMs: step.durationMs,
+        });
+      }
+    },
+  };
+}
+
 /** Plain lines, for logs and pipes (and stderr under `--json`, so stdout stays one document). */
-function lineProgress(write: (line: string) => void): Progress {
+function lineProgress(write: (line: string) => void): Omit<Progress, "catchUp"> {
   return {
     event: (e) => write(describe(e)),
     note: (text) => write(text),
@@ -47,7 +76,7 @@ function lineProgress(write: (line: string) => void): Progress {
 }
 
 /** A clack spinner that turns into a ✔ line as each step finishes. */
-function spinnerProgress(): Progress {
+function spinnerProgress(): Omit<Progress, "catchUp"> {
   let spin: SpinnerResult | null = null;
   const stop = (text?: string) => {
     spin?.stop(text);
@@ -84,7 +113,7 @@ function spinnerProgress(): Progress {
 
 /** Pick the renderer for this terminal; under `--json`, progress goes to stderr as plain lines. */
 export function createProgress(options: { json?: boolean } = {}): Progress {
-  if (options.json) return lineProgress((line) => process.stderr.write(`${line}\n`));
-  if (stdoutIsTTY) return spinnerProgress();
-  return lineProgress((line) => process.stdout.write(`${line}\n`));
+  if (options.json) return withCatchUp(lineProgress((line) => process.stderr.write(`${line}\n`)));
+  if (stdoutIsTTY) return withCatchUp(spinnerProgress());
+  return withCatchUp(lineProgress((line) => process.stdout.write(`${line}\n`)));
 }

@@ -1,15 +1,39 @@
-import { TidemarkError } from "@tidemark/migrate";
+import { type BackupInfo, backupDirOf, listBackups } from "@tidemark/migrate";
 import type { Command } from "commander";
+import { createCliContext } from "../context.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
+import { color, formatBytes, print, printJson, rev, table } from "../output.js";
 
-/** `backups`: list the backups in BACKUP_DIR. */
+/** Why a backup exists, in words. */
+function kind(info: BackupInfo): string {
+  if (info.reason === "restore-point") return color.cyan("restore point");
+  if (info.reason === "safety") return color.cyan("safety");
+  return info.reason ?? "manual";
+}
+
+/** `backups`: list the backups in BACKUP_DIR, newest first. */
 export function registerBackups(program: Command): void {
   const cmd = program
     .command("backups")
     .description("List the backups and restore points in BACKUP_DIR (date, revision, size, label)");
   withJson(acceptDirect(cmd));
-  withExamples(cmd, ["backups", "backups --json"]);
-  cmd.action(async () => {
-    throw new TidemarkError("TM_INTERNAL", "`backups` is not available in this build yet.");
+  withExamples(cmd, ["backups", "backups --json | jq -r '.[0].name'"]);
+  cmd.action(async (opts: { json?: boolean }) => {
+    const dir = backupDirOf(createCliContext().engine);
+    const list = await listBackups(dir);
+    if (opts.json) {
+      printJson(list);
+      return;
+    }
+    if (list.length === 0) {
+      print(`No backups in ${dir}. Take one with: pnpm cli backup`);
+      return;
+    }
+    print(color.dim(`${list.length} backup(s) in ${dir}, newest first:`));
+    table(
+      ["CREATED", "REVISION", "SIZE", "KIND", "NAME", "LABEL"],
+      list.map((b) => [b.createdAt, rev(b.revision), formatBytes(b.size), kind(b), b.name, b.label ?? ""]),
+      "",
+    );
   });
 }

@@ -1,16 +1,68 @@
-import { TidemarkError } from "@tidemark/migrate";
+import path from "node:path";
+import { createMigrationsQueue, type JobView, loadQueueConfig } from "@tidemark/jobs";
 import type { Command } from "commander";
-import { withExamples, withJson } from "../help.js";
+import { loadCliConfig } from "../config.js";
+import { createLogger } from "../context.js";
+import { positiveInt, withExamples, withJson } from "../help.js";
+import { color, print, printJson, rev, table } from "../output.js";
+
+/** `cli@host (user)` from a job's payload. */
+function requester(view: JobView): string {
+  const by = (view.payload as { requestedBy?: { via?: string; host?: string; user?: string } } | null)
+    ?.requestedBy;
+  if (!by) return "?";
+  return `${by.via ?? "?"}@${by.host ?? "?"}${by.user ? ` (${by.user})` : ""}`;
+}
+
+/** One-line outcome: the error of a failed job, else a summary of its result. */
+function outcome(view: JobView): string {
+  if (view.state === "failed") return color.red(`${view.errorCode ?? "failed"}: ${view.failedReason ?? ""}`);
+  const r = view.result as Record<string, unknown> | null;
+  if (!r) return "";
+  if (Array.isArray(r.steps))
+    return `${rev(r.from as string | null)} → ${rev(r.to as string | null)} (${r.steps.length} steps)`;
+  if (typeof r.file === "string" && "sha256" in r) return path.basename(r.file);
+  if ("revision" in r) return `restored, at ${rev(r.revision as string | null)}`;
+  return "";
+}
+
+/** Colour a job state. */
+function state(s: string): string {
+  if (s === "completed") return color.green(s);
+  if (s === "failed") return color.red(s);
+  if (s === "active") return color.cyan(s);
+  return s;
+}
 
 /** `jobs [--failed]`: recent jobs of the migrations queue. */
 export function registerJobs(program: Command): void {
   const cmd = program
     .command("jobs")
     .description("List recent jobs of the migrations queue (needs Redis)")
-    .option("--failed", "only failed jobs, with their errors");
+    .option("--failed", "only failed jobs, with their errors")
+    .option("-n, --limit <n>", "show at most n jobs", positiveInt, 20);
   withJson(cmd);
-  withExamples(cmd, ["jobs", "jobs --failed"]);
-  cmd.action(async () => {
-    throw new TidemarkError("TM_INTERNAL", "`jobs` is not available in this build yet.");
+  withExamples(cmd, ["jobs", "jobs --failed", "jobs --json | jq '.[0].state'"]);
+  cmd.action(async (opts: { failed?: boolean; limit: number; json?: boolean }) => {
+    const config = loadQueueConfig();
+    const queue = createMigrationsQueue(config, { logger: createLogger(loadCliConfig().logLevel) });
+    try {
+      const jobs = await queue.listJobs({ failed: Boolean(opts.failed), limit: opts.limit });
+      if (opts.json) {
+        printJson(jobs);
+        return;
+      }
+      if (jobs.length === 0) {
+        print(`No ${opts.failed ? "failed " : ""}jobs in queue "migrations" (prefix ${config.prefix}).`);
+        return;
+      }
+      table(
+        ["CREATED", "ID", "JOB", "STATE", "BY", "OUTCOME"],
+        jobs.map((j) => [j.createdAt, j.id, j.name, state(j.state), requester(j), outcome(j)]),
+        "",
+      );
+    } finally {
+      await queue.close();
+    }
   });
 }
