@@ -1,7 +1,8 @@
 /**
  * Regenerate packages/db/migrations with Tidemark's own `create`, so the seed history is exactly
- * what the tool writes. Run: pnpm --filter @tidemark/migrate exec jiti scripts/regenerate-seed.ts
- * (needs PostgreSQL for the scratch databases; DATABASE_URL picks the server).
+ * what the tool writes. Run: pnpm --filter @tidemark/migrate exec jiti scripts/regenerate-seed.ts [outDir]
+ * (needs PostgreSQL for the scratch databases; DATABASE_URL picks the server). `outDir` writes
+ * somewhere else than packages/db/migrations, to compare before replacing.
  */
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

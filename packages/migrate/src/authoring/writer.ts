@@ -20,9 +20,12 @@ export interface PlannedMigration {
 /** The up body of a migration: SQL statements joined as drizzle-kit does, or a TS module. */
 export type MigrationBody = { kind: "sql"; up: string; down: string } | { kind: "ts"; source: string };
 
-/** Join statements exactly like `drizzle-kit generate` with breakpoints on. */
+/**
+ * Join statements exactly like `drizzle-kit generate` with breakpoints on: the marker directly
+ * after each statement's semicolon (or after the newline a CREATE TABLE ends with), then a newline.
+ */
 export function joinStatements(statements: string[]): string {
-  return statements.join(`\n${BREAKPOINT}\n`);
+  return statements.join(`${BREAKPOINT}\n`);
 }
 
 /** The tag the next migration of `journal` gets: `NNNN_slug`, numbered like drizzle-kit's index prefix. */

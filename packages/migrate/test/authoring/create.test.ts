@@ -1,12 +1,19 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { cp, readFile } from "node:fs/promises";
 import path from "node:path";
 import { withTempDatabase } from "@tidemark/testkit";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
-import { drizzleKitCheck, seedSchema, tempProject, upAndDown } from "./project.js";
+import {
+  drizzleKit,
+  drizzleKitCheck,
+  folderContents,
+  seedSchema,
+  tempProject,
+  upAndDown,
+} from "./project.js";
 
 const LAST_SEED = "0004_set_default_avatar_url";
 const cleanups: (() => Promise<void>)[] = [];
@@ -50,7 +57,7 @@ export const tags = pgTable("tags", {
     expect(result.destructive).toEqual([]);
 
     const up = await readFile(path.join(p.migrationsDir, "0005_add_tags_table.sql"), "utf8");
-    expect(up).toBe(result.upSql.join("\n--> statement-breakpoint\n"));
+    expect(up).toBe(result.upSql.join("--> statement-breakpoint\n"));
     const journal = JSON.parse(await readFile(path.join(p.migrationsDir, "meta/_journal.json"), "utf8"));
     const [previous, entry] = journal.entries.slice(-2);
     expect(entry).toMatchObject({ idx: 5, version: "7", tag: "0005_add_tags_table", breakpoints: true });
@@ -145,6 +152,45 @@ export const tags = pgTable("tags", {
     const run = await upAndDown(p.migrationsDir, LAST_SEED);
     expect(run.after).not.toContain("CREATE TABLE public.categories");
     expect(run.restored).toBe(run.before);
+  });
+
+  it("writes what drizzle-kit generate writes for the same change, ids and timestamps aside", async () => {
+    const p = await project();
+    await p.writeSchema(
+      seedSchema({
+        email: "255",
+        usersExtra: '\n  isActive: boolean("is_active").default(true).notNull(),',
+        extra: `
+export const tags = pgTable("tags", {
+  id: serial("id").primaryKey(),
+  userId: integer("user_id").notNull().references(() => users.id),
+  label: text("label").notNull(),
+});`,
+      }),
+    );
+    await cp(p.migrationsDir, path.join(p.dir, "kit"), { recursive: true });
+    await p.create("Same as drizzle-kit");
+    await drizzleKit(p.dir, [
+      "generate",
+      "--dialect",
+      "postgresql",
+      "--schema",
+      "./schema.ts",
+      "--out",
+      "./kit",
+      "--name",
+      "same_as_drizzle_kit",
+    ]);
+    const ours = await folderContents(p.migrationsDir);
+    const theirs = await folderContents(path.join(p.dir, "kit"));
+    const sql = "0005_same_as_drizzle_kit.sql";
+    expect(theirs[sql]).toBeDefined();
+    expect(ours[sql]).toBe(theirs[sql]);
+    const identityFree = (text = "") =>
+      text.replace(/"(id|prevId)": "[^"]+"/g, "").replace(/"when": \d+/g, "");
+    for (const file of ["meta/0005_snapshot.json", "meta/_journal.json"]) {
+      expect(identityFree(ours[file])).toBe(identityFree(theirs[file]));
+    }
   });
 
   it("reports no changes and writes nothing when the schema matches the last snapshot", async () => {

@@ -82,16 +82,23 @@ export async function folderContents(dir: string): Promise<Record<string, string
   return out;
 }
 
-/** Run drizzle-kit's own `check` on a migrations folder; resolves to its output, rejects on failure. */
-export async function drizzleKitCheck(migrationsDir: string): Promise<string> {
+/** Run the drizzle-kit CLI in `cwd`; resolves to its output, rejects on a non-zero exit. */
+export async function drizzleKit(cwd: string, args: string[]): Promise<string> {
   const bin = path.join(path.dirname(require.resolve("drizzle-kit")), "bin.cjs");
-  // drizzle-kit prefixes `--out` with "./", so it must be relative to the working directory.
-  const { stdout, stderr } = await exec(
-    process.execPath,
-    [bin, "check", "--dialect", "postgresql", "--out", path.basename(migrationsDir)],
-    { cwd: path.dirname(migrationsDir) },
-  );
+  const { stdout, stderr } = await exec(process.execPath, [bin, ...args], { cwd });
   return stdout + stderr;
+}
+
+/** Run drizzle-kit's own `check` on a migrations folder. */
+export async function drizzleKitCheck(migrationsDir: string): Promise<string> {
+  // drizzle-kit prefixes `--out` with "./", so it must be relative to the working directory.
+  return drizzleKit(path.dirname(migrationsDir), [
+    "check",
+    "--dialect",
+    "postgresql",
+    "--out",
+    path.basename(migrationsDir),
+  ]);
 }
 
 /**

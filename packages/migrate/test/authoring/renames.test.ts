@@ -117,6 +117,62 @@ describe("create with renames", () => {
     expect(sortedLines(run.restored)).toEqual(sortedLines(run.before));
   });
 
+  it("renames a table and one of its columns at once, the column named by the table's old name", async () => {
+    const p = await project();
+    await p.writeSchema(
+      seedSchema({ categoriesName: "topics" }).replace('varchar("name"', 'varchar("title"'),
+    );
+    const result = await p.create("Topics with titles", {
+      renames: { tables: { categories: "topics" }, columns: { "categories.name": "title" } },
+    });
+    expect(result.upSql).toEqual([
+      'ALTER TABLE "categories" RENAME TO "topics";',
+      'ALTER TABLE "topics" RENAME COLUMN "name" TO "title";',
+    ]);
+    expect(result.downSql).toEqual([
+      'ALTER TABLE "topics" RENAME TO "categories";',
+      'ALTER TABLE "categories" RENAME COLUMN "title" TO "name";',
+    ]);
+    const run = await upAndDown(p.migrationsDir, LAST_SEED);
+    expect(run.after).toContain("title character varying(50) NOT NULL");
+    expect(run.restored).toBe(run.before);
+  });
+
+  it("drops one table and creates another when resolveRename answers create", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ categoriesName: "topics" }));
+    const questions: RenameQuestion[] = [];
+    const result = await p.create("Replace categories", {
+      resolveRename: async (q) => {
+        questions.push(q);
+        return { action: "create" };
+      },
+    });
+    expect(questions).toEqual([{ kind: "table", created: "topics", candidates: ["categories"] }]);
+    expect(result.upSql.join("\n")).toMatch(/DROP TABLE "categories"[\s\S]*CREATE TABLE "topics"/);
+    expect(result.destructive.map((d) => d.reason).join()).toMatch(/Drops table categories/);
+    const run = await upAndDown(p.migrationsDir, LAST_SEED);
+    expect(run.after).toContain("CREATE TABLE public.topics");
+    expect(run.after).not.toContain("CREATE TABLE public.categories");
+    expect(run.restored).toBe(run.before);
+  });
+
+  it("refuses a renamed enum, which only drizzle-kit's prompt could resolve, with advice", async () => {
+    const p = await project();
+    const withEnum = (name: string) =>
+      seedSchema({ extra: `\nexport const mood = pgEnum("${name}", ["happy", "sad"]);\n` }).replace(
+        "import {",
+        "import { pgEnum,",
+      );
+    await p.writeSchema(withEnum("mood"));
+    expect((await p.create("Add mood")).status).toBe("created");
+    await p.writeSchema(withEnum("feeling"));
+    const err = await p.create("Rename mood").catch((e: unknown) => e);
+    expect(isTidemarkError(err) && err.code).toBe("TM_GENERATE_FAILED");
+    expect((err as Error).message).toContain("enum public.feeling appeared while public.mood disappeared");
+    expect((err as Error).message).toContain("two migrations");
+  });
+
   it("rejects a --rename whose column does not exist as a usage error", async () => {
     const p = await project();
     await p.writeSchema(seedSchema({ emailColumn: "email_address" }));
