@@ -1,0 +1,76 @@
+import { createMigrationsQueue, currentRequester } from "@tidemark/jobs";
+import { redisUrl } from "@tidemark/testkit";
+import { describe, expect, it } from "vitest";
+import { addMigration } from "../support/migrations.js";
+import { appliedCounts, drizzleRows, historyRows, schemaDump, withSql } from "./support/database.js";
+import { createScenario, referenceSchema, untilReady, useScenarios } from "./support/scenario.js";
+
+/**
+ * A slow migration with a side effect that shows a double apply: the sleep keeps the first
+ * run inside it while the others arrive, and the insert would happen twice without the lock.
+ */
+const SEED_ONCE = {
+  tag: "0005_seed_category_once",
+  up: 'SELECT pg_sleep(2);\n--> statement-breakpoint\nINSERT INTO "categories" ("name") VALUES (\'seeded once\');\n',
+  down: 'DELETE FROM "categories" WHERE "name" = \'seeded once\';\n',
+};
+
+describe("case 1: two workers and five APIs start at once on an empty database", () => {
+  useScenarios();
+
+  it("applies each migration exactly once and brings every API to ready", { timeout: 150_000 }, async () => {
+    const s = await createScenario();
+    await addMigration(s.migrationsDir, SEED_ONCE.tag, SEED_ONCE.up, SEED_ONCE.down);
+    const expectedSchema = await referenceSchema(s.migrationsDir);
+
+    // The APIs' boot requests share one deduplicated job; this pinned upgrade has another
+    // deduplication key, so the two workers really do race for the migration lock.
+    const queue = createMigrationsQueue({ redisUrl, prefix: s.prefix });
+    try {
+      const pinned = queue.enqueueAndAwait(
+        "upgrade",
+        { to: SEED_ONCE.tag, requestedBy: currentRequester("test") },
+        { timeoutMs: 120_000 },
+      );
+      const [workers, apis] = await Promise.all([
+        Promise.all([s.worker(), s.worker()]),
+        Promise.all(Array.from({ length: 5 }, () => s.api())),
+      ]);
+      const report = await pinned;
+      expect(report.to).toBe(SEED_ONCE.tag);
+
+      for (const api of apis) {
+        const ready = await untilReady(api, 90_000);
+        expect(ready.revision).toBe(SEED_ONCE.tag);
+        await api.waitForLog((l) => l.msg === "✅ Database migrations completed", "migrations completed");
+        expect(api.logs().filter((l) => l.msg === "❌ Database initialization error")).toEqual([]);
+      }
+
+      const history = await historyRows(s.db.url);
+      expect(history.filter((r) => r.status !== "ok")).toEqual([]);
+      expect(appliedCounts(history)).toEqual({
+        "0000_create_users_table": 1,
+        "0001_add_categories_table": 1,
+        "0002_increase_username_length": 1,
+        "0003_add_user_avatar_url": 1,
+        "0004_set_default_avatar_url": 1,
+        [SEED_ONCE.tag]: 1,
+      });
+      const drizzle = await drizzleRows(s.db.url);
+      expect(new Set(drizzle.map((r) => r.created_at)).size).toBe(6);
+      expect(drizzle).toHaveLength(6);
+      const seeded = await withSql(
+        s.db.url,
+        (sql) => sql`select count(*)::int as n from categories where name = 'seeded once'`,
+      );
+      expect(seeded[0]?.n).toBe(1);
+      expect(await schemaDump(s.db.url)).toBe(expectedSchema);
+
+      // Every migration was applied by exactly one worker process.
+      const applied = workers.flatMap((w) => w.logs().filter((l) => l.msg === "migration applied"));
+      expect(applied.map((l) => l.revision).sort()).toEqual(Object.keys(appliedCounts(history)).sort());
+    } finally {
+      await queue.close();
+    }
+  });
+});

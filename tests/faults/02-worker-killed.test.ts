@@ -1,0 +1,126 @@
+import { adminUrl } from "@tidemark/testkit";
+import { describe, expect, it } from "vitest";
+import { addMigration } from "../support/migrations.js";
+import {
+  appliedCounts,
+  backendsRunning,
+  columnsOf,
+  drizzleRows,
+  historyRows,
+  migrateTo,
+  schemaDump,
+} from "./support/database.js";
+import { eventually } from "./support/processes.js";
+import {
+  createScenario,
+  http,
+  referenceSchema,
+  type Scenario,
+  untilReady,
+  useScenarios,
+} from "./support/scenario.js";
+
+/** Three statements in one transaction; the worker is killed while the second one sleeps. */
+const SLOW = {
+  tag: "0005_add_user_nickname",
+  up: 'ALTER TABLE "users" ADD COLUMN "nickname" varchar(40);\n--> statement-breakpoint\nSELECT pg_sleep(3);\n--> statement-breakpoint\nCREATE INDEX "users_nickname_idx" ON "users" ("nickname");\n',
+  down: 'DROP INDEX "users_nickname_idx";\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "nickname";\n',
+};
+
+/** A database at 0004 with the slow migration pending. */
+async function slowScenario(): Promise<Scenario> {
+  const s = await createScenario();
+  await migrateTo(s.db.url, s.migrationsDir);
+  await addMigration(s.migrationsDir, SLOW.tag, SLOW.up, SLOW.down);
+  return s;
+}
+
+/** The pid of a backend sleeping inside the slow migration (other than `except`). */
+function sleeper(s: Scenario, except: number[] = []): Promise<number> {
+  return eventually(
+    async () => (await backendsRunning(adminUrl, s.db.name, "%pg_sleep%")).find((p) => !except.includes(p)),
+    "a worker inside the slow migration",
+    60_000,
+    50,
+  );
+}
+
+/** After the kill, PostgreSQL finishes the orphaned statement and rolls its transaction back. */
+async function orphansGone(s: Scenario): Promise<void> {
+  await eventually(
+    async () => (await backendsRunning(adminUrl, s.db.name, "%pg_sleep%")).length === 0,
+    "the orphaned backend to end",
+  );
+}
+
+describe("case 2: kill -9 of the worker in the middle of a slow migration", () => {
+  useScenarios();
+
+  it("recovers the job on the next worker and applies the migration once, never half", {
+    timeout: 120_000,
+  }, async () => {
+    const s = await slowScenario();
+    const expectedSchema = await referenceSchema(s.migrationsDir);
+    const first = await s.worker();
+    const api = await s.api();
+    await sleeper(s);
+    await first.kill("SIGKILL");
+    await orphansGone(s);
+
+    // Nothing of the interrupted migration survived its transaction.
+    expect(await columnsOf(s.db.url, "users")).not.toContain("nickname");
+    expect(await drizzleRows(s.db.url)).toHaveLength(5);
+
+    const second = await s.worker();
+    const ready = await untilReady(api);
+    expect(ready.revision).toBe(SLOW.tag);
+    await second.waitForLog((l) => l.msg === "job stalled (its worker died); it runs again", "stalled");
+
+    const done = await api.waitForLog((l) => l.msg === "✅ Database migrations completed", "completed");
+    const job = await http(`${api.url}/migrations/jobs/${String(done.jobId)}`);
+    expect(job.body).toMatchObject({ state: "completed", attempts: 2 });
+
+    const history = await historyRows(s.db.url);
+    expect(appliedCounts(history)[SLOW.tag]).toBe(1);
+    expect(history.filter((r) => r.status !== "ok")).toEqual([]);
+    expect(history.at(-1)?.applied_by).toMatchObject({ via: "worker", pid: second.pid, jobId: done.jobId });
+    expect(await schemaDump(s.db.url)).toBe(expectedSchema);
+  });
+
+  it("fails the job visibly when the worker is killed twice, and the API reports it", {
+    timeout: 120_000,
+  }, async () => {
+    const s = await slowScenario();
+    const before = await schemaDump(s.db.url);
+    const first = await s.worker();
+    const api = await s.api();
+    const pid1 = await sleeper(s);
+    await first.kill("SIGKILL");
+
+    const second = await s.worker();
+    await sleeper(s, [pid1]);
+    await second.kill("SIGKILL");
+    await orphansGone(s);
+
+    const third = await s.worker();
+    const degraded = await eventually(async () => {
+      const r = await http(`${api.url}/health/ready`);
+      return r.status === 503 && r.body.failure ? r.body : null;
+    }, "the API to report the failed job");
+    expect(degraded.phase).toBe("degraded");
+    expect(JSON.stringify(degraded.failure)).toMatch(/worker died while running this job more than once/);
+    const logged = await api.waitForLog((l) => l.msg === "❌ Database initialization error", "init error");
+    expect(String(logged.nextCommand)).toMatch(/pnpm cli/);
+
+    // The schema is exactly as before: the migration was never committed, not even in part.
+    expect(await schemaDump(s.db.url)).toBe(before);
+    expect(appliedCounts(await historyRows(s.db.url))[SLOW.tag]).toBeUndefined();
+
+    // Asking again runs it once, on the worker that is still alive.
+    const retry = await s.cli(["upgrade", "--yes"]);
+    expect(retry.stderr).not.toMatch(/✖/);
+    expect(retry.code).toBe(0);
+    expect(appliedCounts(await historyRows(s.db.url))[SLOW.tag]).toBe(1);
+    expect(third.logs().filter((l) => l.msg === "migration applied")).toHaveLength(1);
+  });
+});
