@@ -9,6 +9,8 @@ const cliEnvSchema = z.object({
   TIDEMARK_NO_WORKER_MS: z.coerce.number().int().min(1).default(5000),
   /** Upper bound on waiting for a queued job to finish (0 = wait forever). */
   TIDEMARK_JOB_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  /** The drizzle schema module `create` and `init` diff against (default: the one in packages/db). */
+  TIDEMARK_SCHEMA_FILE: z.string().min(1).optional(),
 });
 
 /** The CLI's own settings. */
@@ -17,6 +19,8 @@ export interface CliConfig {
   logLevel: string;
   noWorkerAfterMs: number;
   jobTimeoutMs: number;
+  /** Overrides the schema file of `@tidemark/db`. */
+  schemaFile?: string;
 }
 
 /** Read the CLI's settings from `env` (default `process.env`). */
@@ -27,5 +31,6 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL ?? "warn",
     noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,
     jobTimeoutMs: e.TIDEMARK_JOB_TIMEOUT_MS,
+    schemaFile: e.TIDEMARK_SCHEMA_FILE,
   };
 }

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { migrationsDir as defaultMigrationsDir } from "@tidemark/db";
+import { migrationsDir as defaultMigrationsDir, schemaFile as defaultSchemaFile } from "@tidemark/db";
 import {
   type Actor,
   type EngineConfig,
@@ -17,6 +17,8 @@ export interface CliContext {
   engineConfig: EngineConfig;
   config: CliConfig;
   logger: pino.Logger;
+  /** The drizzle schema module that `create` and `init` read. */
+  schemaFile: string;
 }
 
 /** A pino logger on stderr, so stdout stays for the command's own output (and `--json`). */
@@ -60,5 +62,5 @@ export function createCliContext(): CliContext {
     backupDir: engineConfig.backupDir,
     backupKeep: engineConfig.backupKeep,
   };
-  return { engine, engineConfig, config, logger };
+  return { engine, engineConfig, config, logger, schemaFile: config.schemaFile ?? defaultSchemaFile };
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { formatFinding, type LintFinding, type LintReport } from "@tidemark/migrate";
-import { color, print } from "./output.js";
+import { color, plural, print } from "./output.js";
 
 /** A finding's file relative to the working directory, which is how people type paths. */
 function relative(f: LintFinding): LintFinding {
@@ -27,6 +27,5 @@ export function printFindings(report: LintReport): void {
 
 /** `2 errors, 1 warning` */
 export function countFindings(report: LintReport): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   return `${plural(report.errors, "error")}, ${plural(report.warnings, "warning")}`;
 }

@@ -82,3 +82,8 @@ export function rowCount(rows: number | null | undefined): string {
   if (rows == null) return "? rows";
   return `${rows.toLocaleString("en-US")} row${rows === 1 ? "" : "s"}`;
 }
+
+/** `1 migration`, `3 migrations`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}

@@ -1,6 +1,6 @@
 import { type SpinnerResult, spinner } from "@clack/prompts";
 import type { ProgressEvent, StepReport } from "@tidemark/migrate";
-import { color, formatDuration, stdoutIsTTY } from "./output.js";
+import { color, formatDuration, plural, stdoutIsTTY } from "./output.js";
 
 /** Shows a run's progress: a spinner per step on a TTY, one plain line per event otherwise. */
 export interface Progress {
@@ -28,7 +28,7 @@ function describe(event: ProgressEvent): string {
     case "plan":
       return event.revisions.length === 0
         ? "Nothing to do."
-        : `${event.direction === "up" ? "Applying" : "Rolling back"} ${event.revisions.length} migration(s)…`;
+        : `${event.direction === "up" ? "Applying" : "Rolling back"} ${plural(event.revisions.length, "migration")}…`;
     case "step-start":
       return `${counter(event.index, event.total)} ${event.revision}…`;
     case "step-done":
@@ -85,14 +85,15 @@ function spinnerProgress(): Omit<Progress, "catchUp"> {
   const start = (text: string) => {
     if (spin) spin.message(text);
     else {
-      spin = spinner();
+      spin = spinner({ withGuide: false });
       spin.start(text);
     }
   };
   return {
     event(e) {
       if (e.type === "step-start") start(describe(e));
-      else if (e.type === "step-done") stop(describe(e));
+      // clack marks a stopped spinner as done itself; our ✔ would double it.
+      else if (e.type === "step-done") stop(describe(e).replace(/^\S+ /, ""));
       else if (e.type === "retry" && spin) spin.message(describe(e));
       else {
         stop();

@@ -2,7 +2,7 @@ import { type BackupInfo, backupDirOf, listBackups } from "@tidemark/migrate";
 import type { Command } from "commander";
 import { createCliContext } from "../context.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
-import { color, formatBytes, print, printJson, rev, table } from "../output.js";
+import { color, formatBytes, plural, print, printJson, rev, table } from "../output.js";
 
 /** Why a backup exists, in words. */
 function kind(info: BackupInfo): string {
@@ -29,7 +29,7 @@ export function registerBackups(program: Command): void {
       print(`No backups in ${dir}. Take one with: pnpm cli backup`);
       return;
     }
-    print(color.dim(`${list.length} backup(s) in ${dir}, newest first:`));
+    print(color.dim(`${plural(list.length, "backup")} in ${dir}, newest first:`));
     table(
       ["CREATED", "REVISION", "SIZE", "KIND", "NAME", "LABEL"],
       list.map((b) => [b.createdAt, rev(b.revision), formatBytes(b.size), kind(b), b.name, b.label ?? ""]),

@@ -1,6 +1,71 @@
-import { TidemarkError } from "@tidemark/migrate";
+import { type InitResult, initProject } from "@tidemark/migrate";
 import type { Command } from "commander";
+import { confirmOrRefuse } from "../confirm.js";
+import { type CliContext, createCliContext } from "../context.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
+import { color, print, printJson, rev, success } from "../output.js";
+import { withSpinner } from "../prompts.js";
+
+/** Options of `init`. */
+interface InitFlags {
+  yes?: boolean;
+  json?: boolean;
+}
+
+/** One call to the engine, with the CLI's context. */
+function init(cli: CliContext, stampExisting: boolean): Promise<InitResult> {
+  return withSpinner("Writing the baseline migration and validating it…", () =>
+    initProject({
+      migrationsDir: cli.engine.migrationsDir,
+      schemaFile: cli.schemaFile,
+      databaseUrl: cli.engine.databaseUrl,
+      logger: cli.logger,
+      stampExisting,
+      environment: cli.engine.environment,
+      actor: cli.engine.actor,
+    }),
+  );
+}
+
+/** Say what init did. */
+function printResult(result: InitResult, migrationsDir: string): void {
+  switch (result.status) {
+    case "already-initialized":
+      success(`Already initialized: ${migrationsDir} has migrations up to ${rev(result.revision)}.`);
+      print(`For schema changes use: ${color.bold('pnpm cli create "Describe the change"')}`);
+      return;
+    case "initialized":
+      success(`Created the baseline ${result.revision} and applied it.`);
+      break;
+    case "stamped":
+      success(
+        `Created the baseline ${result.revision} and stamped the existing database at it (nothing re-created).`,
+      );
+      break;
+    case "needs-stamp":
+      return;
+  }
+  for (const file of result.created?.files ?? []) print(`  ${color.dim(file)}`);
+  print(`Next: change the schema, then ${color.bold('pnpm cli create "Describe the change"')}`);
+}
+
+/** New project: baseline + apply. Existing tables: ask, then stamp instead of re-creating them. */
+async function runInit(cli: CliContext, flags: InitFlags): Promise<void> {
+  let result = await init(cli, false);
+  if (result.status === "needs-stamp") {
+    if (!flags.json) {
+      print(`The database already has the schema's tables: ${result.existingTables.join(", ")}.`);
+      print("Tidemark can record the baseline as applied (stamp) instead of re-creating them.");
+    }
+    await confirmOrRefuse({
+      question: "Write the baseline migration and stamp the database at it?",
+      yes: Boolean(flags.yes),
+    });
+    result = await init(cli, true);
+  }
+  if (flags.json) printJson(result);
+  else printResult(result, cli.engine.migrationsDir);
+}
 
 /** `init`: start the migration history of a project. */
 export function registerInit(program: Command): void {
@@ -9,10 +74,12 @@ export function registerInit(program: Command): void {
     .description(
       "Create the migrations folder and the initial migration from the schema, and apply it (or stamp an existing database)",
     )
-    .option("-y, --yes", "stamp an existing database as the baseline without asking");
+    .option("-y, --yes", "stamp a database that already has the tables without asking");
   withJson(acceptDirect(cmd));
-  withExamples(cmd, ["init", "# a database that already has the tables:", "init --yes"]);
-  cmd.action(async () => {
-    throw new TidemarkError("TM_INTERNAL", "`init` is not available in this build yet.");
-  });
+  withExamples(cmd, [
+    "init",
+    "# the database already has the tables (off a terminal, stamping needs --yes):",
+    "init --yes",
+  ]);
+  cmd.action(async (flags: InitFlags) => runInit(createCliContext(), flags));
 }

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { loadCliConfig } from "../config.js";
 import { createLogger } from "../context.js";
 import { positiveInt, withExamples, withJson } from "../help.js";
-import { color, print, printJson, rev, table } from "../output.js";
+import { color, plural, print, printJson, rev, table } from "../output.js";
 
 /** `cli@host (user)` from a job's payload. */
 function requester(view: JobView): string {
@@ -20,7 +20,7 @@ function outcome(view: JobView): string {
   const r = view.result as Record<string, unknown> | null;
   if (!r) return "";
   if (Array.isArray(r.steps))
-    return `${rev(r.from as string | null)} → ${rev(r.to as string | null)} (${r.steps.length} steps)`;
+    return `${rev(r.from as string | null)} → ${rev(r.to as string | null)} (${plural(r.steps.length, "step")})`;
   if (typeof r.file === "string" && "sha256" in r) return path.basename(r.file);
   if ("revision" in r) return `restored, at ${rev(r.revision as string | null)}`;
   return "";

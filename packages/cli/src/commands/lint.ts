@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { createCliContext } from "../context.js";
 import { countFindings, printFindings } from "../findings.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
-import { color, print, printJson, success } from "../output.js";
+import { color, plural, print, printJson, success } from "../output.js";
 
 /** `lint [revision...]`: find risky statements in migrations; exits 1 on errors. */
 export function registerLint(program: Command): void {
@@ -31,10 +31,10 @@ export function registerLint(program: Command): void {
     }
     printFindings(report);
     const checked = revisions.length > 0 ? revisions.length : migrations.length;
-    if (report.findings.length === 0) success(`No findings in ${checked} migration(s).`);
+    if (report.findings.length === 0) success(`No findings in ${plural(checked, "migration")}.`);
     else {
       const mark = report.errors > 0 ? color.red("✖") : color.yellow("⚠");
-      print(`${mark} ${countFindings(report)} in ${checked} migration(s).`);
+      print(`${mark} ${countFindings(report)} in ${plural(checked, "migration")}.`);
     }
   });
 }

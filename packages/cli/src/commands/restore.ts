@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import { confirmOrRefuse } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { withDirect, withExamples, withJson } from "../help.js";
-import { color, formatBytes, heading, print, printJson, rev, success, warning } from "../output.js";
+import { color, formatBytes, heading, plural, print, printJson, rev, success, warning } from "../output.js";
 import { runJob } from "../run-job.js";
 
 /** Options of `restore`. */
@@ -71,7 +71,9 @@ async function runRestore(cli: CliContext, file: string, flags: RestoreFlags): P
   }
   success(`Restored ${name}: the database is at ${rev(report.revision)}.`);
   if (report.pending.length > 0) {
-    print(`An upgrade would apply ${report.pending.length} migration(s): ${report.pending.join(", ")}`);
+    print(
+      `An upgrade would apply ${plural(report.pending.length, "migration")}: ${report.pending.join(", ")}`,
+    );
     print(`Bring it up to date with: ${color.bold("pnpm cli upgrade")}`);
   }
   if (report.extraTables.length > 0) {

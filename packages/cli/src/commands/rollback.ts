@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { confirmOrRefuse } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { withDirect, withExamples, withJson } from "../help.js";
-import { color, heading, print, printJson, rev, rowCount, success, warning } from "../output.js";
+import { color, heading, plural, print, printJson, rev, rowCount, success, warning } from "../output.js";
 import { runJob } from "../run-job.js";
 
 /** Options of `rollback`. */
@@ -19,7 +19,9 @@ interface RollbackFlags {
 
 /** Print what the rollback undoes and, above all, what data it destroys. */
 function printPreview(preview: RollbackPreview, backup: boolean, backupDir: string | undefined): void {
-  heading(`Rollback: ${rev(preview.from)} → ${rev(preview.to)} (${preview.steps.length} migration(s))`);
+  heading(
+    `Rollback: ${rev(preview.from)} → ${rev(preview.to)} (${plural(preview.steps.length, "migration")})`,
+  );
   for (const step of preview.steps) print(`  ${color.dim("↶")} ${step.tag}`);
   if (preview.losses.length === 0) {
     print(color.dim("No tables or columns are dropped."));
@@ -51,7 +53,7 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
   }
   const loses = preview.losses.length > 0 ? " and drop the data listed above" : "";
   await confirmOrRefuse({
-    question: `Roll back ${preview.steps.length} migration(s) to ${rev(preview.to)}${loses}?`,
+    question: `Roll back ${plural(preview.steps.length, "migration")} to ${rev(preview.to)}${loses}?`,
     yes: Boolean(flags.yes),
   });
   // Pin the resolved target: `prev` must mean what the user just saw, even if the queue is slow.
@@ -64,7 +66,9 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
     printJson(report);
     return;
   }
-  success(`Rolled back ${rev(report.from)} → ${rev(report.to)}: ${report.steps.length} migration(s).`);
+  success(
+    `Rolled back ${rev(report.from)} → ${rev(report.to)}: ${plural(report.steps.length, "migration")}.`,
+  );
   if (report.backupFile) {
     print(`Restore point: ${report.backupFile}`);
     // Restore takes names relative to BACKUP_DIR: the short form is the one to copy.

@@ -2,7 +2,7 @@ import { type StatusReport, status } from "@tidemark/migrate";
 import type { Command } from "commander";
 import { createCliContext } from "../context.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
-import { color, heading, print, printJson, rev, success, table, warning } from "../output.js";
+import { color, heading, plural, print, printJson, rev, success, table, warning } from "../output.js";
 
 /** Print a status report for people. */
 export function printStatus(report: StatusReport): void {
@@ -12,7 +12,7 @@ export function printStatus(report: StatusReport): void {
   print(`${label("Latest")}${rev(report.latest)}`);
   if (report.upToDate) success("Up to date.");
   else if (report.pending.length > 0) {
-    warning(`${report.pending.length} pending migration(s). Apply them with: pnpm cli upgrade`);
+    warning(`${plural(report.pending.length, "pending migration")}. Apply them with: pnpm cli upgrade`);
     for (const p of report.pending) print(`    ${p}`);
   }
   for (const d of report.drift) {

@@ -11,7 +11,17 @@ import { confirmOrRefuse, interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { countFindings, printFindings } from "../findings.js";
 import { withDirect, withExamples, withJson } from "../help.js";
-import { color, formatDuration, heading, print, printJson, rev, success, warning } from "../output.js";
+import {
+  color,
+  formatDuration,
+  heading,
+  plural,
+  print,
+  printJson,
+  rev,
+  success,
+  warning,
+} from "../output.js";
 import { runJob } from "../run-job.js";
 
 /** Options of `upgrade`. */
@@ -26,7 +36,7 @@ interface UpgradeFlags {
 
 /** Print the plan computed by a dry run. */
 function printPlan(plan: RunReport): void {
-  heading(`Plan: ${rev(plan.from)} → ${rev(plan.to)} (${plan.steps.length} migration(s))`);
+  heading(`Plan: ${rev(plan.from)} → ${rev(plan.to)} (${plural(plan.steps.length, "migration")})`);
   for (const [i, step] of plan.steps.entries()) print(`  ${color.dim(`${i + 1}.`)} ${step.revision}`);
 }
 
@@ -73,7 +83,7 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
   const risky = (lint?.errors ?? 0) > 0;
   if (interactive || risky) {
     await confirmOrRefuse({
-      question: `Apply ${plan.steps.length} migration(s) to ${plan.to}${risky ? " despite the lint errors above" : ""}?`,
+      question: `Apply ${plural(plan.steps.length, "migration")} to ${plan.to}${risky ? " despite the lint errors above" : ""}?`,
       yes: Boolean(flags.yes),
     });
   }
@@ -91,7 +101,7 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
   }
   const total = report.steps.reduce((sum, s) => sum + s.durationMs, 0);
   success(
-    `Upgraded ${rev(report.from)} → ${rev(report.to)}: ${report.steps.length} migration(s) in ${formatDuration(total)}.`,
+    `Upgraded ${rev(report.from)} → ${rev(report.to)}: ${plural(report.steps.length, "migration")} in ${formatDuration(total)}.`,
   );
   if (report.interrupted) print(color.yellow("Stopped early on request; run upgrade again to continue."));
   if (check.ok) success("Verified: applied migrations match the files on disk.");
