@@ -92,6 +92,15 @@ export async function validateMigration(input: ValidationInput): Promise<void> {
   const models = describeModels(input.serverUrl, [input.previous, input.current]);
   // Settled early so a failure on the other path never leaves it as an unhandled rejection.
   models.catch(() => {});
+  try {
+    await proveOnHistory(input, models);
+  } finally {
+    // Never return while the model databases are still being built (and dropped).
+    await models.catch(() => {});
+  }
+}
+
+async function proveOnHistory(input: ValidationInput, models: Promise<SchemaDescription[]>): Promise<void> {
   await withScratchDatabase(input.serverUrl, async (url) => {
     const ctx: EngineContext = {
       databaseUrl: url,
