@@ -56,7 +56,8 @@ export interface StatusReport {
 export interface HistoryRow {
   id: number;
   revision: string;
-  direction: "up" | "down";
+  /** 'restore' and 'stamp' rows record events that are not migrations. */
+  direction: "up" | "down" | "restore" | "stamp";
   checksum: string | null;
   startedAt: string;
   finishedAt: string | null;
