@@ -1,0 +1,90 @@
+import { hostname } from "node:os";
+import { blockingConnection, isRedisConnectionError, QUEUE_NAME, retention } from "@tidemark/jobs";
+import { redactUrls } from "@tidemark/migrate";
+import { Worker } from "bullmq";
+import type { Logger } from "pino";
+import type { MigratorConfig } from "./config.js";
+import { createProcessor } from "./processor.js";
+
+/** A running worker. */
+export interface Migrator {
+  worker: Worker;
+  /** Graceful stop: the current migration finishes, the job is requeued, connections close. */
+  stop(reason: string): Promise<void>;
+}
+
+/**
+ * Start the BullMQ worker of the migrations queue (concurrency 1). Never throws for an
+ * unreachable Redis: it retries with backoff and logs one line per attempt.
+ */
+export function startMigrator(config: MigratorConfig, logger: Logger): Migrator {
+  const redis = redactUrls(config.queue.redisUrl);
+  let stopping = false;
+  let closing: Promise<void> | undefined;
+  let everReady = false;
+  // "lost" is worth one line per outage; the retry lines carry the rest.
+  let connected = false;
+  let lastRetry = { attempt: 0, at: 0 };
+
+  // Each of the worker's two connections retries on its own; log one line per attempt.
+  const onRetry = (attempt: number, delayMs: number): void => {
+    const now = Date.now();
+    if (attempt === lastRetry.attempt && now - lastRetry.at < 1000) return;
+    lastRetry = { attempt, at: now };
+    logger.warn({ redis, attempt, nextDelayMs: delayMs }, "Redis unavailable; retrying");
+  };
+
+  const worker = new Worker(
+    QUEUE_NAME,
+    createProcessor({ engine: config.engine, logger, stopping: () => stopping }),
+    {
+      connection: blockingConnection(config.queue.redisUrl, onRetry),
+      prefix: config.queue.prefix,
+      concurrency: 1,
+      name: `${hostname()}-${process.pid}`,
+      // A killed worker's lock expires after lockDuration; the next stalled check re-queues its job.
+      lockDuration: config.stalledMs,
+      stalledInterval: config.stalledMs,
+      // Killed once: run again (it resumes). Killed twice: fail visibly instead of looping.
+      maxStalledCount: 1,
+      removeOnComplete: retention.removeOnComplete,
+      removeOnFail: retention.removeOnFail,
+    },
+  );
+
+  worker.on("ready", () => {
+    const fields = { redis, queue: QUEUE_NAME, prefix: config.queue.prefix, concurrency: 1 };
+    logger.info(fields, everReady ? "Redis connection restored" : "migrator worker ready");
+    everReady = true;
+    connected = true;
+  });
+  worker.on("error", (err) => {
+    // Connection errors are already reported once per retry by onRetry.
+    if (isRedisConnectionError(err)) logger.debug({ err: err.message, redis }, "Redis connection error");
+    else logger.error({ err }, "worker error");
+  });
+  worker.on("ioredis:close", () => {
+    if (connected && !stopping) logger.warn({ redis }, "Redis connection lost");
+    connected = false;
+  });
+  worker.on("stalled", (jobId) => logger.warn({ jobId }, "job stalled (its worker died); it runs again"));
+
+  logger.info(
+    { redis, prefix: config.queue.prefix, stalledMs: config.stalledMs },
+    "migrator worker starting",
+  );
+
+  return {
+    worker,
+    stop(reason) {
+      if (closing) {
+        logger.warn({ reason }, "already stopping; waiting for the current migration to finish");
+        return closing;
+      }
+      stopping = true;
+      logger.info({ reason }, "shutting down after the current migration");
+      closing = worker.close().then(() => logger.info("migrator worker stopped"));
+      return closing;
+    },
+  };
+}
