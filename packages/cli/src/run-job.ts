@@ -1,11 +1,4 @@
 import {
-  createMigrationsQueue,
-  currentRequester,
-  loadQueueConfig,
-  parsePayload,
-  unwrapJobFailure,
-} from "@tidemark/jobs";
-import {
   type BackupInfo,
   backup,
   type ProgressEvent,
@@ -39,6 +32,11 @@ export interface RunJobOptions {
   direct: boolean;
   /** Keep stdout for the final JSON document: progress goes to stderr. */
   json?: boolean;
+}
+
+/** BullMQ and ioredis take a while to load: only commands that run jobs pay for them. */
+function loadJobs() {
+  return import("@tidemark/jobs");
 }
 
 // setTimeout's ceiling (~24.8 days): "wait for as long as the job takes".
@@ -102,6 +100,7 @@ async function runDirect(cli: CliContext, request: JobRequest, progress: Progres
 
 /** Queue mode: enqueue, say who is waiting for what, stream progress, and return the job's result. */
 async function runQueued(cli: CliContext, request: JobRequest, progress: Progress) {
+  const { createMigrationsQueue, currentRequester, loadQueueConfig, unwrapJobFailure } = await loadJobs();
   const queue = createMigrationsQueue(loadQueueConfig(), { logger: cli.logger });
   try {
     const payload = { ...request.payload, requestedBy: currentRequester("cli") };
@@ -145,6 +144,7 @@ export async function runJob<N extends JobRequest["name"]>(
   options: RunJobOptions,
 ): Promise<JobResults[N]> {
   // Same validation in both modes, so a bad label fails the same way with or without a worker.
+  const { parsePayload, currentRequester } = await loadJobs();
   parsePayload(request.name, { ...request.payload, requestedBy: currentRequester("cli") });
   const progress = createProgress({ json: options.json });
   try {

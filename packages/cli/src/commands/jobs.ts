@@ -1,5 +1,5 @@
 import path from "node:path";
-import { createMigrationsQueue, type JobView, loadQueueConfig } from "@tidemark/jobs";
+import type { JobView } from "@tidemark/jobs";
 import type { Command } from "commander";
 import { loadCliConfig } from "../config.js";
 import { createLogger } from "../context.js";
@@ -44,6 +44,8 @@ export function registerJobs(program: Command): void {
   withJson(cmd);
   withExamples(cmd, ["jobs", "jobs --failed", "jobs --json | jq '.[0].state'"]);
   cmd.action(async (opts: { failed?: boolean; limit: number; json?: boolean }) => {
+    // Loaded here so the other commands never pay for BullMQ.
+    const { createMigrationsQueue, loadQueueConfig } = await import("@tidemark/jobs");
     const config = loadQueueConfig();
     const queue = createMigrationsQueue(config, { logger: createLogger(loadCliConfig().logLevel) });
     try {
