@@ -116,6 +116,20 @@ export async function serverVersion(sql: Sql): Promise<{ version: string; major:
   return { version: row.version, major: Math.floor(Number(row.num) / 10000) };
 }
 
+// `--version` answers, per binary. Spawning two processes costs tens of milliseconds on every
+// backup of a long-lived worker; only answers that passed are reused, so an upgraded server is
+// always checked against a fresh answer.
+const versionCache = new Map<string, string>();
+
+async function toolVersion(tool: PgTool, options: PgToolOptions, serverMajor: number): Promise<string> {
+  const key = options.pgBin ? path.join(options.pgBin, tool) : tool;
+  const cached = versionCache.get(key);
+  if (cached !== undefined && (majorVersion(cached) ?? 0) >= serverMajor) return cached;
+  const line = await runPgTool(tool, ["--version"], { ...options, serverMajor });
+  versionCache.set(key, line);
+  return line;
+}
+
 /**
  * Check that `pg_dump` and `pg_restore` exist and are at least the server's major version
  * (an older pg_dump refuses to dump a newer server). Returns the client and server versions.
@@ -126,9 +140,7 @@ export async function checkPgToolsOn(
 ): Promise<{ client: string; server: string }> {
   const server = await serverVersion(sql);
   const tools: PgTool[] = ["pg_dump", "pg_restore"];
-  const versions = await Promise.all(
-    tools.map((tool) => runPgTool(tool, ["--version"], { ...options, serverMajor: server.major })),
-  );
+  const versions = await Promise.all(tools.map((tool) => toolVersion(tool, options, server.major)));
   for (const [i, line] of versions.entries()) {
     const tool = tools[i] as PgTool;
     const major = majorVersion(line);
