@@ -67,4 +67,10 @@ async function main(argv: string[]): Promise<void> {
   process.exit(code);
 }
 
+// `tidemark history | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+  throw e;
+});
+
 await main(process.argv);

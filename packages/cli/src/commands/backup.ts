@@ -9,6 +9,7 @@ import { runJob } from "../run-job.js";
 export function registerBackup(program: Command): void {
   const cmd = program
     .command("backup")
+    .summary("pg_dump the database into BACKUP_DIR")
     .description("Write a pg_dump -Fc backup (with a .json sidecar) into BACKUP_DIR")
     .option("-l, --label <label>", "a note shown by `backups` (letters, digits, '.', '_', '-'; at most 64)");
   withJson(withDirect(cmd));

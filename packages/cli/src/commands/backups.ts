@@ -15,6 +15,7 @@ function kind(info: BackupInfo): string {
 export function registerBackups(program: Command): void {
   const cmd = program
     .command("backups")
+    .summary("list backups and restore points")
     .description("List the backups and restore points in BACKUP_DIR (date, revision, size, label)");
   withJson(acceptDirect(cmd));
   withExamples(cmd, ["backups", "backups --json | jq -r '.[0].name'"]);

@@ -130,6 +130,7 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
 export function registerCreate(program: Command): void {
   const cmd = program
     .command("create")
+    .summary("generate the next migration from the schema")
     .description(
       "Generate the next migration (up and down SQL) from the schema, validated on a scratch database",
     )

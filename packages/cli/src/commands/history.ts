@@ -21,6 +21,7 @@ function note(row: HistoryRow): string {
 export function registerHistory(program: Command): void {
   const cmd = program
     .command("history")
+    .summary("what ran, newest first")
     .description("List applied and rolled-back migrations from tidemark.history, newest first")
     .option("-n, --limit <n>", "show at most n rows", positiveInt, 50);
   withJson(acceptDirect(cmd));

@@ -71,6 +71,7 @@ async function runInit(cli: CliContext, flags: InitFlags): Promise<void> {
 export function registerInit(program: Command): void {
   const cmd = program
     .command("init")
+    .summary("start the migration history of a project")
     .description(
       "Create the migrations folder and the initial migration from the schema, and apply it (or stamp an existing database)",
     )

@@ -38,6 +38,7 @@ function state(s: string): string {
 export function registerJobs(program: Command): void {
   const cmd = program
     .command("jobs")
+    .summary("recent jobs of the migrations queue")
     .description("List recent jobs of the migrations queue (needs Redis)")
     .option("--failed", "only failed jobs, with their errors")
     .option("-n, --limit <n>", "show at most n jobs", positiveInt, 20);

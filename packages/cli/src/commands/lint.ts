@@ -9,6 +9,7 @@ import { color, plural, print, printJson, success } from "../output.js";
 export function registerLint(program: Command): void {
   const cmd = program
     .command("lint")
+    .summary("find risky statements in migrations")
     .description("Check migrations for risky statements with PostgreSQL's own parser")
     .argument("[revision...]", "revisions to check (tag or NNNN prefix); default: all");
   withJson(acceptDirect(cmd));

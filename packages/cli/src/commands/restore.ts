@@ -94,6 +94,7 @@ async function realDir(dir: string, resolved: string): Promise<string> {
 export function registerRestore(program: Command): void {
   const cmd = program
     .command("restore")
+    .summary("restore a backup from BACKUP_DIR")
     .description("Restore the database from a backup in BACKUP_DIR (a safety backup is taken first)")
     .argument("<file>", "backup file name (or path) inside BACKUP_DIR, as listed by `backups`")
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")

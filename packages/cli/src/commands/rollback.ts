@@ -62,6 +62,8 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
     { name: "rollback", payload: { to: preview.to ?? "base", noBackup: !flags.backup } },
     { direct: Boolean(flags.direct), json: flags.json },
   );
+  // Stopped by Ctrl-C between migrations: a clean stop, but not what was asked for.
+  if (report.interrupted) process.exitCode = 3;
   if (flags.json) {
     printJson(report);
     return;
@@ -69,6 +71,7 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
   success(
     `Rolled back ${rev(report.from)} → ${rev(report.to)}: ${plural(report.steps.length, "migration")}.`,
   );
+  if (report.interrupted) warning("Stopped early on request; run the rollback again to continue.");
   if (report.backupFile) {
     print(`Restore point: ${report.backupFile}`);
     // Restore takes names relative to BACKUP_DIR: the short form is the one to copy.
@@ -84,6 +87,7 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
 export function registerRollback(program: Command): void {
   const cmd = program
     .command("rollback")
+    .summary("undo migrations, after listing the data lost")
     .description(
       "Roll back applied migrations, after listing the tables and columns (and rows) that will be lost",
     )

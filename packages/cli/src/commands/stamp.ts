@@ -9,6 +9,7 @@ import { print, printJson, success, warning } from "../output.js";
 export function registerStamp(program: Command): void {
   const cmd = program
     .command("stamp")
+    .summary("mark migrations applied without running them")
     .description("Mark every migration up to <revision> as applied without running it")
     .argument("<revision>", "revision id (full tag or its NNNN prefix)")
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)");

@@ -8,6 +8,9 @@ import { color, heading, plural, print, printJson, rev, success, table, warning 
 export function printStatus(report: StatusReport): void {
   const label = (name: string) => color.dim(name.padEnd(10));
   print(`${label("Database")}${report.database} ${color.dim(`(environment ${report.environment})`)}`);
+  if (!report.databaseExists) {
+    warning("The database does not exist yet; `pnpm cli upgrade` creates it and applies every migration.");
+  }
   print(`${label("Current")}${rev(report.current)}`);
   print(`${label("Latest")}${rev(report.latest)}`);
   if (report.upToDate) success("Up to date.");
@@ -57,6 +60,7 @@ export function printStatus(report: StatusReport): void {
 export function registerStatus(program: Command): void {
   const cmd = program
     .command("status")
+    .summary("where the database stands")
     .description(
       "Show the current and latest revision, pending migrations, drift, the lock holder and tables",
     );

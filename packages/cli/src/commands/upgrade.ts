@@ -95,6 +95,8 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
   );
   const check = await verify(cli.engine);
   if (!check.ok) process.exitCode = 1;
+  // Stopped by Ctrl-C between migrations: a clean stop, but not what was asked for.
+  else if (report.interrupted) process.exitCode = 3;
   if (flags.json) {
     printJson({ ...report, verify: check });
     return;
@@ -103,7 +105,11 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
   success(
     `Upgraded ${rev(report.from)} → ${rev(report.to)}: ${plural(report.steps.length, "migration")} in ${formatDuration(total)}.`,
   );
-  if (report.interrupted) print(color.yellow("Stopped early on request; run upgrade again to continue."));
+  if (report.interrupted) {
+    warning(
+      "Stopped early on request; the database is at a consistent revision. Run upgrade again to continue.",
+    );
+  }
   if (check.ok) success("Verified: applied migrations match the files on disk.");
   else {
     print(`${color.red("✖")} Verification found problems after the upgrade:`);
@@ -115,6 +121,7 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
 export function registerUpgrade(program: Command): void {
   const cmd = program
     .command("upgrade")
+    .summary("apply pending migrations")
     .description("Apply pending migrations (through the worker, or in-process with --direct), then verify")
     .option("--to <revision>", "stop at this revision (inclusive) instead of the newest")
     .option("--dry-run", "show the plan without applying anything")

@@ -8,6 +8,7 @@ import { color, print, printJson, rev, success } from "../output.js";
 export function registerVerify(program: Command): void {
   const cmd = program
     .command("verify")
+    .summary("check applied migrations against the files")
     .description(
       "Check applied migrations against the files on disk (checksums, late merges, invalid indexes); changes nothing",
     );
