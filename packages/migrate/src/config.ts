@@ -3,7 +3,13 @@ import { TidemarkError } from "./errors.js";
 
 /** Settings the engine reads from the environment (DESIGN §10). */
 export const engineEnvSchema = z.object({
-  DATABASE_URL: z.string().url().default("postgres://postgres@127.0.0.1:5432/tidemark"),
+  DATABASE_URL: z
+    .string()
+    // The message never echoes the value: a malformed URL may still carry a password.
+    .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+      message: "must be a postgres:// or postgresql:// URL",
+    })
+    .default("postgres://postgres@127.0.0.1:5432/tidemark"),
   BACKUP_DIR: z.string().min(1).default("./backups"),
   BACKUP_KEEP: z.coerce.number().int().min(1).default(20),
   TIDEMARK_ENV: z.string().min(1).optional(),

@@ -76,7 +76,7 @@ export async function rollback(ctx: EngineContext, options: RollbackOptions): Pr
       if (!options.noBackup) {
         const point = await backup(ctx, {
           reason: "restore-point",
-          label: `before rollback to ${to ?? "base"}`,
+          label: `before-rollback-to-${to ?? "base"}`,
         });
         result.backupFile = point.file;
         options.onProgress?.({ type: "backup", file: point.file });

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { loadEngineConfig } from "../src/config.js";
+
+describe("loadEngineConfig", () => {
+  it("uses the documented defaults", () => {
+    const config = loadEngineConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: "postgres://postgres@127.0.0.1:5432/tidemark",
+      environment: "development",
+      lockTimeoutMs: 5000,
+      backupKeep: 20,
+    });
+  });
+
+  it("takes the environment from TIDEMARK_ENV, else NODE_ENV", () => {
+    expect(loadEngineConfig({ NODE_ENV: "production" }).environment).toBe("production");
+    expect(loadEngineConfig({ NODE_ENV: "production", TIDEMARK_ENV: "staging" }).environment).toBe("staging");
+  });
+
+  it("reports every invalid variable at once without echoing a password", () => {
+    const err = (() => {
+      try {
+        loadEngineConfig({ DATABASE_URL: "admin:s3cretpw@db/app", TIDEMARK_LOCK_TIMEOUT_MS: "soon" });
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+    })();
+    expect(err?.code).toBe("TM_CONFIG_INVALID");
+    expect(err?.message).toContain("DATABASE_URL");
+    expect(err?.message).toContain("TIDEMARK_LOCK_TIMEOUT_MS");
+    expect(err?.message).not.toContain("s3cretpw");
+  });
+});
