@@ -44,6 +44,11 @@ export interface Scenario {
   worker(extra?: Record<string, string | undefined>, options?: { waitReady?: boolean }): Promise<Proc>;
   /** Start an API and wait until it listens (not until it is ready). */
   api(extra?: Record<string, string | undefined>): Promise<ApiProc>;
+  /**
+   * Stand in for systemd/Kubernetes: when `worker` exits on its own, start another one.
+   * Resolves with the replacement (null when the case ended first).
+   */
+  supervise(worker: Proc, extra?: Record<string, string | undefined>): Promise<Proc | null>;
   /** Run the CLI to completion. */
   cli(args: string[], extra?: Record<string, string | undefined>): Promise<CliResult>;
   /** Every process started here, for greps over all output. */
@@ -94,6 +99,7 @@ export async function createScenario(options: { redisUrl?: string } = {}): Promi
   const backupDir = path.join(backups.dir, "backups");
   await mkdir(backupDir, { recursive: true, mode: 0o700 });
   const procs: Proc[] = [];
+  let stopped = false;
 
   const env = (extra: Record<string, string | undefined> = {}) => ({
     DATABASE_URL: db.url,
@@ -140,6 +146,10 @@ export async function createScenario(options: { redisUrl?: string } = {}): Promi
       }, "the API to listen");
       return Object.assign(proc, { url, port });
     },
+    async supervise(worker, extra) {
+      await worker.exited;
+      return stopped ? null : scenario.worker(extra);
+    },
     async cli(args, extra) {
       return runCli(args, env(extra));
     },
@@ -147,9 +157,11 @@ export async function createScenario(options: { redisUrl?: string } = {}): Promi
 
   scenarios.push({
     stop: async () => {
+      stopped = true;
       await Promise.all(procs.map((p) => p.kill("SIGKILL")));
     },
     cleanup: async () => {
+      stopped = true;
       await Promise.all(procs.map((p) => p.kill("SIGKILL")));
       await Promise.all([
         dropDatabase(db.name),
