@@ -135,6 +135,8 @@ describe("the migrator worker process", () => {
     expect((err as TidemarkError).code).toBe("TM_JOB_FAILED");
     expect((err as TidemarkError).message).toMatch(/worker died/);
     expect(await queue.getJob(jobId)).toMatchObject({ state: "failed" });
+    // The failed job no longer absorbs new upgrade requests.
+    expect((await queue.enqueue("upgrade", { requestedBy: testRequester })).deduplicated).toBe(false);
   });
 
   it("stops cleanly on SIGTERM after the current migration, and the next worker finishes the job", async () => {
