@@ -20,12 +20,17 @@ export interface RunHooks {
 }
 
 /** The engine context of one job: its actor carries the job id, so `tidemark.history` names it. */
-export function jobContext(config: EngineConfig, jobId: string, logger: Logger): EngineContext {
+export function jobContext(
+  config: EngineConfig,
+  jobId: string,
+  logger: Logger,
+  requestedBy?: Record<string, unknown>,
+): EngineContext {
   return {
     databaseUrl: config.databaseUrl,
     migrationsDir: config.migrationsDir ?? defaultMigrationsDir,
     environment: config.environment,
-    actor: { via: "worker", host: hostname(), pid: process.pid, jobId },
+    actor: { via: "worker", host: hostname(), pid: process.pid, jobId, requestedBy },
     logger,
     lockTimeoutMs: config.lockTimeoutMs,
     statementTimeoutMs: config.statementTimeoutMs,

@@ -44,10 +44,15 @@ export function createProcessor(deps: ProcessorDeps) {
     };
 
     try {
-      const result = await runEngine(name, payload, jobContext(deps.engine, job.id ?? "", log), {
-        onProgress,
-        shouldStop: deps.stopping,
-      });
+      const result = await runEngine(
+        name,
+        payload,
+        jobContext(deps.engine, job.id ?? "", log, payload.requestedBy),
+        {
+          onProgress,
+          shouldStop: deps.stopping,
+        },
+      );
       await progress;
       if (isInterrupted(result) && deps.stopping()) {
         // Shutdown stopped the run between migrations: give the job back so the next worker

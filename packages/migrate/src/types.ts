@@ -4,6 +4,8 @@ export interface Actor {
   host: string;
   pid: number;
   jobId?: string;
+  /** Who asked for the job the worker runs (the CLI user or API instance), for the audit trail. */
+  requestedBy?: Record<string, unknown>;
 }
 
 /** The subset of a pino logger the engine uses, so any pino child fits. */
