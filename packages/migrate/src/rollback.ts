@@ -106,7 +106,9 @@ async function revertEach(
   const steps: StepReport[] = [];
   for (const [index, m] of plan.entries()) {
     if (options.shouldStop?.()) break;
-    const position = { index, total: plan.length, onProgress: options.onProgress, backupFile };
+    // Only the last step waits for its WAL flush, which makes every earlier commit durable too.
+    const asyncCommit = index < plan.length - 1;
+    const position = { index, total: plan.length, onProgress: options.onProgress, backupFile, asyncCommit };
     try {
       steps.push(await runStep(sql, ctx, m, "down", position));
     } catch (err) {
