@@ -23,21 +23,26 @@ describe("case 1: two workers and five APIs start at once on an empty database",
     await addMigration(s.migrationsDir, SEED_ONCE.tag, SEED_ONCE.up, SEED_ONCE.down);
     const expectedSchema = await referenceSchema(s.migrationsDir);
 
-    // The APIs' boot requests share one deduplicated job; this pinned upgrade has another
-    // deduplication key, so the two workers really do race for the migration lock.
+    // Besides the APIs' boot requests (deduplicated into one job), an operator's upgrade pinned
+    // to 0005 arrives at the same moment; deduplication cannot merge the two, so both workers
+    // run an upgrade at once and really race for the migration lock.
     const queue = createMigrationsQueue({ redisUrl, prefix: s.prefix });
     try {
-      const pinned = queue.enqueueAndAwait(
-        "upgrade",
-        { to: SEED_ONCE.tag, requestedBy: currentRequester("test") },
-        { timeoutMs: 120_000 },
-      );
-      const [workers, apis] = await Promise.all([
-        Promise.all([s.worker(), s.worker()]),
+      const workers = await Promise.all([s.worker(), s.worker()]);
+      const requestedBy = currentRequester("test");
+      const [apis, ...jobs] = await Promise.all([
         Promise.all(Array.from({ length: 5 }, () => s.api())),
+        queue.enqueue("upgrade", { to: SEED_ONCE.tag, requestedBy }),
+        queue.enqueue("upgrade", { requestedBy }),
       ]);
-      const report = await pinned;
-      expect(report.to).toBe(SEED_ONCE.tag);
+      for (const { jobId } of jobs) {
+        const report = await queue.awaitJob(jobId, { timeoutMs: 120_000 });
+        expect(report).toMatchObject({ direction: "up", to: SEED_ONCE.tag });
+      }
+      // Each worker ran one of them.
+      for (const w of workers) {
+        await w.waitForLog((l) => l.msg === "job completed", "a completed job");
+      }
 
       for (const api of apis) {
         const ready = await untilReady(api, 90_000);

@@ -57,14 +57,24 @@ function parseLine(line: string): LogLine {
   return { msg: line };
 }
 
+/** Options of {@link spawnNode}. */
+export interface SpawnOptions {
+  /** RLIMIT_FSIZE in bytes for the process and its children (via util-linux `prlimit`). */
+  limitFileSize?: number;
+}
+
 /** Spawn `node <script> args` with exactly `env` (plus PATH/HOME) and capture everything it prints. */
 export function spawnNode(
   name: string,
   script: string,
   args: string[],
   env: Record<string, string | undefined>,
+  options: SpawnOptions = {},
 ): Proc {
-  const child = spawn(process.execPath, [script, ...args], {
+  const argv = [process.execPath, script, ...args];
+  const [command, ...rest] =
+    options.limitFileSize === undefined ? argv : ["prlimit", `--fsize=${options.limitFileSize}`, ...argv];
+  const child = spawn(command as string, rest, {
     cwd: repoRoot,
     env: { ...baseEnv(), ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -19,6 +19,7 @@ import {
   freePort,
   type Proc,
   runCli,
+  type SpawnOptions,
   spawnNode,
 } from "./processes.js";
 
@@ -41,7 +42,10 @@ export interface Scenario {
   /** Environment shared by every process of this scenario; `extra` overrides. */
   env(extra?: Record<string, string | undefined>): Record<string, string | undefined>;
   /** Start a worker and wait until it is ready to take jobs. */
-  worker(extra?: Record<string, string | undefined>, options?: { waitReady?: boolean }): Promise<Proc>;
+  worker(
+    extra?: Record<string, string | undefined>,
+    options?: { waitReady?: boolean } & SpawnOptions,
+  ): Promise<Proc>;
   /** Start an API and wait until it listens (not until it is ready). */
   api(extra?: Record<string, string | undefined>): Promise<ApiProc>;
   /**
@@ -77,13 +81,15 @@ export async function deleteQueueKeys(url: string, prefix: string): Promise<void
 }
 
 /**
- * Register cleanup hooks for the calling test file: processes are killed after each test,
- * databases, queue keys and temp dirs removed after the file.
+ * Register cleanup hooks for the calling test file: processes are killed after each test
+ * (after the file with `perFile`), databases, queue keys and temp dirs removed after the file.
  */
-export function useScenarios(): void {
-  afterEach(async () => {
-    await Promise.all(scenarios.map((s) => s.stop()));
-  });
+export function useScenarios(options: { perFile?: boolean } = {}): void {
+  if (!options.perFile) {
+    afterEach(async () => {
+      await Promise.all(scenarios.map((s) => s.stop()));
+    });
+  }
   afterAll(async () => {
     await Promise.all(scenarios.splice(0).map((s) => s.cleanup()));
   });
@@ -123,7 +129,7 @@ export async function createScenario(options: { redisUrl?: string } = {}): Promi
     env,
     procs,
     async worker(extra, opts = {}) {
-      const proc = spawnNode("worker", entryPoints.worker, [], env(extra));
+      const proc = spawnNode("worker", entryPoints.worker, [], env(extra), opts);
       procs.push(proc);
       if (opts.waitReady !== false) {
         await proc.waitForLog((l) => l.msg === "migrator worker ready", "migrator worker ready");
