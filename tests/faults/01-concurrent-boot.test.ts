@@ -2,8 +2,9 @@ import { createMigrationsQueue, currentRequester } from "@tidemark/jobs";
 import { redisUrl } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
 import { addMigration } from "../support/migrations.js";
+import { waitForReady } from "../support/processes.js";
 import { appliedCounts, drizzleRows, historyRows, schemaDump, withSql } from "./support/database.js";
-import { createScenario, referenceSchema, untilReady, useScenarios } from "./support/scenario.js";
+import { createScenario, referenceSchema, useScenarios } from "./support/scenario.js";
 
 /**
  * A slow migration with a side effect that shows a double apply: the sleep keeps the first
@@ -41,14 +42,14 @@ describe("case 1: two workers and five APIs start at once on an empty database",
       }
       // Each worker ran one of them.
       for (const w of workers) {
-        await w.waitForLog((l) => l.msg === "job completed", "a completed job");
+        await w.waitForLog("job completed");
       }
 
       for (const api of apis) {
-        const ready = await untilReady(api, 90_000);
+        const ready = await waitForReady(api, 90_000);
         expect(ready.revision).toBe(SEED_ONCE.tag);
-        await api.waitForLog((l) => l.msg === "✅ Database migrations completed", "migrations completed");
-        expect(api.logs().filter((l) => l.msg === "❌ Database initialization error")).toEqual([]);
+        await api.waitForLog("✅ Database migrations completed");
+        expect(api.logged("❌ Database initialization error")).toEqual([]);
       }
 
       const history = await historyRows(s.db.url);
@@ -72,7 +73,7 @@ describe("case 1: two workers and five APIs start at once on an empty database",
       expect(await schemaDump(s.db.url)).toBe(expectedSchema);
 
       // Every migration was applied by exactly one worker process.
-      const applied = workers.flatMap((w) => w.logs().filter((l) => l.msg === "migration applied"));
+      const applied = workers.flatMap((w) => w.logged("migration applied"));
       expect(applied.map((l) => l.revision).sort()).toEqual(Object.keys(appliedCounts(history)).sort());
     } finally {
       await queue.close();

@@ -1,6 +1,7 @@
 import { adminUrl } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
 import { addMigration } from "../support/migrations.js";
+import { waitForReady } from "../support/processes.js";
 import {
   appliedCounts,
   backendsRunning,
@@ -10,15 +11,8 @@ import {
   migrateTo,
   schemaDump,
 } from "./support/database.js";
-import { eventually } from "./support/processes.js";
-import {
-  createScenario,
-  http,
-  referenceSchema,
-  type Scenario,
-  untilReady,
-  useScenarios,
-} from "./support/scenario.js";
+import { eventually, kill9 } from "./support/processes.js";
+import { createScenario, http, referenceSchema, type Scenario, useScenarios } from "./support/scenario.js";
 
 /** Three statements in one transaction; the worker is killed while the second one sleeps. */
 const SLOW = {
@@ -64,7 +58,7 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     const first = await s.worker();
     const api = await s.api();
     await sleeper(s);
-    await first.kill("SIGKILL");
+    await kill9(first);
     await orphansGone(s);
 
     // Nothing of the interrupted migration survived its transaction.
@@ -72,18 +66,22 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     expect(await drizzleRows(s.db.url)).toHaveLength(5);
 
     const second = await s.worker();
-    const ready = await untilReady(api);
+    const ready = await waitForReady(api);
     expect(ready.revision).toBe(SLOW.tag);
-    await second.waitForLog((l) => l.msg === "job stalled (its worker died); it runs again", "stalled");
+    await second.waitForLog("job stalled (its worker died); it runs again");
 
-    const done = await api.waitForLog((l) => l.msg === "✅ Database migrations completed", "completed");
+    const done = await api.waitForLog("✅ Database migrations completed");
     const job = await http(`${api.url}/migrations/jobs/${String(done.jobId)}`);
     expect(job.body).toMatchObject({ state: "completed", attempts: 2 });
 
     const history = await historyRows(s.db.url);
     expect(appliedCounts(history)[SLOW.tag]).toBe(1);
     expect(history.filter((r) => r.status !== "ok")).toEqual([]);
-    expect(history.at(-1)?.applied_by).toMatchObject({ via: "worker", pid: second.pid, jobId: done.jobId });
+    expect(history.at(-1)?.applied_by).toMatchObject({
+      via: "worker",
+      pid: second.child.pid,
+      jobId: done.jobId,
+    });
     expect(await schemaDump(s.db.url)).toBe(expectedSchema);
   });
 
@@ -95,11 +93,11 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     const first = await s.worker();
     const api = await s.api();
     const pid1 = await sleeper(s);
-    await first.kill("SIGKILL");
+    await kill9(first);
 
     const second = await s.worker();
     await sleeper(s, [pid1]);
-    await second.kill("SIGKILL");
+    await kill9(second);
     await orphansGone(s);
 
     const third = await s.worker();
@@ -109,7 +107,7 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     }, "the API to report the failed job");
     expect(degraded.phase).toBe("degraded");
     expect(JSON.stringify(degraded.failure)).toMatch(/worker died while running this job more than once/);
-    const logged = await api.waitForLog((l) => l.msg === "❌ Database initialization error", "init error");
+    const logged = await api.waitForLog("❌ Database initialization error");
     expect(String(logged.nextCommand)).toMatch(/pnpm cli/);
 
     // The schema is exactly as before: the migration was never committed, not even in part.
@@ -121,6 +119,6 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     expect(retry.stderr).not.toMatch(/✖/);
     expect(retry.code).toBe(0);
     expect(appliedCounts(await historyRows(s.db.url))[SLOW.tag]).toBe(1);
-    expect(third.logs().filter((l) => l.msg === "migration applied")).toHaveLength(1);
+    expect(third.logged("migration applied")).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@ import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { addMigration } from "../support/migrations.js";
 import { appliedCounts, columnsOf, historyRows, migrateTo, withSql } from "./support/database.js";
-import { entryPoints, spawnNode } from "./support/processes.js";
+import { isRunning, spawnCli } from "./support/processes.js";
 import { createScenario, useScenarios } from "./support/scenario.js";
 
 const NICKNAME = {
@@ -45,10 +45,10 @@ describe("case 6: an idle transaction holds a lock on the migration's table", ()
       const [me] = await conn<{ pid: number }[]>`select pg_backend_pid() as pid`;
       await app.unsafe(`set lock_timeout = ${APP_LOCK_TIMEOUT_MS}`);
 
-      const cli = spawnNode("cli", entryPoints.cli, ["upgrade", "--yes"], s.env(env));
+      const cli = spawnCli(["upgrade", "--yes"], s.env(env));
       // Application traffic on the same table for as long as the migration tries.
       const probes: { ok: boolean; error?: string; ms: number }[] = [];
-      while (cli.running) {
+      while (isRunning(cli)) {
         const t0 = performance.now();
         try {
           await app`select count(*) from users`;
@@ -63,12 +63,12 @@ describe("case 6: an idle transaction holds a lock on the migration's table", ()
       expect(probes.length).toBeGreaterThan(5);
       expect(probes.filter((p) => !p.ok)).toEqual([]);
       expect(exit.code).toBe(1);
-      const stderr = cli.stderr();
+      const stderr = cli.output();
       expect(stderr).toContain(`could not lock its table within lock_timeout after ${RETRIES + 1} attempts`);
       expect(stderr).toContain(`pid ${me?.pid} (idle in transaction, holds AccessShareLock on users`);
       expect(stderr).toContain("pg_terminate_backend");
       expect(stderr).toContain("[TM_LOCK_TIMEOUT]");
-      expect(worker.logs().filter((l) => l.msg === "lock timeout, retrying")).toHaveLength(RETRIES);
+      expect(worker.logged("lock timeout, retrying")).toHaveLength(RETRIES);
 
       expect(await columnsOf(s.db.url, "users")).not.toContain("nickname");
       const failed = (await historyRows(s.db.url)).filter((r) => r.status === "failed");

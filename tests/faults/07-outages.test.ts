@@ -2,6 +2,7 @@ import { createMigrationsQueue, currentRequester } from "@tidemark/jobs";
 import { adminUrl } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
 import { addMigration } from "../support/migrations.js";
+import { waitForReady } from "../support/processes.js";
 import {
   appliedCounts,
   backendsRunning,
@@ -10,16 +11,9 @@ import {
   migrateTo,
   withSql,
 } from "./support/database.js";
-import { entryPoints, eventually, spawnNode } from "./support/processes.js";
+import { eventually, isRunning, kill9, spawnCli } from "./support/processes.js";
 import { ownRedis } from "./support/redis.js";
-import {
-  createScenario,
-  deleteQueueKeys,
-  http,
-  type Scenario,
-  untilReady,
-  useScenarios,
-} from "./support/scenario.js";
+import { createScenario, http, type Scenario, useScenarios } from "./support/scenario.js";
 
 const SLOW = {
   tag: "0005_add_user_nickname",
@@ -65,8 +59,8 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
       // Liveness and status stay up while degraded.
       expect((await http(`${api.url}/health/live`)).status).toBe(200);
       expect((await http(`${api.url}/migrations/status`)).status).toBe(200);
-      await worker.waitForLog((l) => l.msg === "Redis unavailable; retrying", "the worker's retry line");
-      expect(worker.running).toBe(true);
+      await worker.waitForLog("Redis unavailable; retrying");
+      expect(isRunning(worker)).toBe(true);
 
       const cli = await s.cli(["upgrade", "--yes"]);
       expect(cli.code).toBe(1);
@@ -75,13 +69,13 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
       expect(cli.stderr).toContain("[TM_REDIS_UNAVAILABLE]");
 
       await redis.start();
-      await worker.waitForLog((l) => l.msg === "migrator worker ready", "the worker to connect");
-      const ready = await untilReady(api, 90_000);
+      await worker.waitForLog("migrator worker ready");
+      const ready = await waitForReady(api, 90_000);
       expect(ready.revision).toBe("0004_set_default_avatar_url");
       const counts = appliedCounts(await historyRows(s.db.url));
       expect(Object.values(counts)).toEqual([1, 1, 1, 1, 1]);
     } finally {
-      await s.procs[0]?.kill();
+      await Promise.all(s.procs.map(kill9));
       await redis.crash();
     }
   });
@@ -94,18 +88,18 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
     const s = await slowScenario(redis.url);
     try {
       const worker = await s.worker();
-      const cli = spawnNode("cli", entryPoints.cli, ["upgrade", "--yes"], s.env());
+      const cli = spawnCli(["upgrade", "--yes"], s.env());
       await sleeping(s);
       await redis.crash();
       await redis.start();
 
       const exit = await cli.exited;
       expect(exit.code).toBe(1);
-      expect(cli.stderr()).toMatch(/Job [\w-]+ does not exist in queue "migrations"/);
-      expect(cli.stderr()).toContain("[TM_JOB_NOT_FOUND]");
+      expect(cli.output()).toMatch(/Job [\w-]+ does not exist in queue "migrations"/);
+      expect(cli.output()).toContain("[TM_JOB_NOT_FOUND]");
 
       // The worker survived the restart and runs the job enqueued again; nothing applies twice.
-      await worker.waitForLog((l) => l.msg === "Redis connection restored", "the worker to reconnect");
+      await worker.waitForLog("Redis connection restored");
       const queue = createMigrationsQueue({ redisUrl: redis.url, prefix: s.prefix });
       try {
         const report = await queue.enqueueAndAwait(
@@ -117,12 +111,11 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
       } finally {
         await queue.close();
       }
-      expect(worker.running).toBe(true);
+      expect(isRunning(worker)).toBe(true);
       expect(await columnsOf(s.db.url, "users")).toContain("nickname");
       expect(appliedCounts(await historyRows(s.db.url))[SLOW.tag]).toBe(1);
     } finally {
-      await s.procs[0]?.kill();
-      await deleteQueueKeys(redis.url, s.prefix);
+      await Promise.all(s.procs.map(kill9));
       await redis.crash();
     }
   });
@@ -136,7 +129,7 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
     const first = await s.worker();
     const restarted = s.supervise(first);
     const env = { TIDEMARK_JOB_TIMEOUT_MS: "60000" };
-    const cli = spawnNode("cli", entryPoints.cli, ["upgrade", "--yes"], s.env(env));
+    const cli = spawnCli(["upgrade", "--yes"], s.env(env));
     await sleeping(s);
     const terminated = await withSql(
       adminUrl,
@@ -147,20 +140,20 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
     expect(terminated.length).toBeGreaterThan(0);
     const exit = await cli.exited;
 
-    if (first.running) {
+    if (isRunning(first)) {
       // The worker survived: the job failed with the cause, and asking again finishes it.
       expect(exit.code).toBe(1);
-      expect(cli.stderr()).toContain(`Migration ${SLOW.tag} (up) failed at statement 2`);
-      expect(cli.stderr()).toContain("terminating connection due to administrator command");
-      expect(cli.stderr()).toContain("Nothing of it was kept");
+      expect(cli.output()).toContain(`Migration ${SLOW.tag} (up) failed at statement 2`);
+      expect(cli.output()).toContain("terminating connection due to administrator command");
+      expect(cli.output()).toContain("Nothing of it was kept");
       expect(await columnsOf(s.db.url, "users")).not.toContain("nickname");
       expect((await s.cli(["upgrade", "--yes"], env)).code).toBe(0);
     } else {
       // postgres.js 3.4.9 crashes the worker here (porsager/postgres#1208, reported in
       // docs/reliability.md): the restarted worker resumes the stalled job instead.
       const second = await restarted;
-      await second?.waitForLog((l) => l.msg === "job stalled (its worker died); it runs again", "stalled");
-      expect(cli.stderr()).not.toMatch(/✖/);
+      await second?.waitForLog("job stalled (its worker died); it runs again");
+      expect(cli.output()).not.toMatch(/✖/);
       expect(exit.code).toBe(0);
     }
     expect(await columnsOf(s.db.url, "users")).toContain("nickname");

@@ -4,9 +4,10 @@ import { redisUrl } from "@tidemark/testkit";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../support/migrations.js";
+import { waitForReady } from "../support/processes.js";
 import { historyRows } from "./support/database.js";
 import { eventually } from "./support/processes.js";
-import { ADMIN_TOKEN, createScenario, http, untilReady, useScenarios } from "./support/scenario.js";
+import { ADMIN_TOKEN, createScenario, http, useScenarios } from "./support/scenario.js";
 
 /** The password in every DATABASE_URL of this case; trust auth accepts any, so it is only bait. */
 const SECRET = "Sup3r-Secret-Pa55word";
@@ -155,7 +156,7 @@ describe("case 11: secrets, admin routes, backup file modes and hostile bodies",
         }),
       );
       expect(fix.status).toBe(202);
-      await untilReady(api);
+      await waitForReady(api);
     } finally {
       await queue.close();
     }
@@ -181,12 +182,9 @@ describe("case 11: secrets, admin routes, backup file modes and hostile bodies",
 
     // The grep: every process's output, every HTTP body, every queue value and the audit trail.
     const history = JSON.stringify(await historyRows(s.db.url));
-    const everything = [
-      ...s.procs.flatMap((p) => [p.stdout(), p.stderr()]),
-      ...seen,
-      await dumpQueue(s.prefix),
-      history,
-    ].join("\n");
+    const everything = [...s.procs.map((p) => p.output()), ...seen, await dumpQueue(s.prefix), history].join(
+      "\n",
+    );
     // The grep is meaningful: the database was named, failures were told, and payloads were stored.
     expect(everything).toContain(`127.0.0.1:5432/${s.db.name}`);
     expect(everything).toContain("❌ Database initialization error");

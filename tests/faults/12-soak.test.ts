@@ -2,8 +2,9 @@ import { readdir, readFile } from "node:fs/promises";
 import { createMigrationsQueue, currentRequester, type MigrationsQueue } from "@tidemark/jobs";
 import { redisUrl } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
+import type { ManagedProcess } from "../support/processes.js";
 import { drizzleRows, type HistoryEntry, historyRows, migrateTo, schemaDump } from "./support/database.js";
-import type { Proc } from "./support/processes.js";
+import { isRunning } from "./support/processes.js";
 import { createScenario, referenceSchema, type Scenario, useScenarios } from "./support/scenario.js";
 
 /** One request of a soak client. */
@@ -42,8 +43,8 @@ function shuffled<T>(items: T[], seed: number): T[] {
 }
 
 /** Resident set size of a process in MiB, from /proc. */
-async function rssMiB(proc: Proc): Promise<number> {
-  const status = await readFile(`/proc/${proc.pid}/status`, "utf8");
+async function rssMiB(proc: ManagedProcess): Promise<number> {
+  const status = await readFile(`/proc/${proc.child.pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
   return Math.round((kb / 1024) * 10) / 10;
 }
@@ -153,7 +154,7 @@ describe("case 12: soak, 300 mixed jobs from 3 concurrent clients against 2 work
       expect(files.filter((f) => f.endsWith(".partial"))).toEqual([]);
       expect(files.filter((f) => f.endsWith(".dump")).length).toBeLessThanOrEqual(21);
 
-      for (const w of workers) expect(w.running).toBe(true);
+      for (const w of workers) expect(isRunning(w)).toBe(true);
       console.info(
         `case 12: ${requests} requests in ${seconds.toFixed(1)} s; ${rolledBack} rollbacks; worker RSS start ${rssStart.join(" / ")} MiB, halfway ${rssMid.join(" / ")} MiB, end ${rssEnd.join(" / ")} MiB`,
       );

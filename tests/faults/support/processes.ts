@@ -1,171 +1,92 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { assertBuilt, childEnv, ManagedProcess, repoRoot, workerMain } from "../../support/processes.js";
 
-/** The monorepo root (tests/faults/support → three levels up). */
-export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+/** The built CLI (`pnpm cli`); the API and worker entry points live in tests/support. */
+export const cliMain = path.join(repoRoot, "packages/cli/dist/bin.js");
 
-/** Built entry points of the real processes (`pnpm turbo run build` first). */
-export const entryPoints = {
-  api: path.join(repoRoot, "apps/api/dist/main.js"),
-  worker: path.join(repoRoot, "apps/migrator/dist/main.js"),
-  cli: path.join(repoRoot, "packages/cli/dist/bin.js"),
-} as const;
-
-/** A pino JSON line from a process's stdout (non-JSON lines are kept as `{ msg: line }`). */
-export type LogLine = { level?: number; msg?: string; [k: string]: unknown };
-
-/** How a process ended. */
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+/** True while the process has not exited. */
+export function isRunning(p: ManagedProcess): boolean {
+  return p.exitCode === undefined;
 }
 
-/** A spawned process with its captured output. */
-export interface Proc {
-  name: string;
-  pid: number;
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Parsed stdout lines (pino JSON). */
-  logs(): LogLine[];
-  /** Resolve with the first log line matching `pred` (already printed or still to come). */
-  waitForLog(pred: (line: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
-  exited: Promise<Exit>;
-  readonly running: boolean;
-  /** Send `signal` (default SIGKILL) and wait for the process to end. */
-  kill(signal?: NodeJS.Signals): Promise<Exit>;
+/** kill -9 and wait for the exit: no shutdown hook, no lock release, no goodbye to Redis. */
+export async function kill9(p: ManagedProcess): Promise<void> {
+  await p.stop({ signal: "SIGKILL" });
 }
 
-/** Only what a process needs from our environment, so nothing of the test runner leaks in. */
-function baseEnv(): Record<string, string> {
-  const keep = ["PATH", "HOME", "LANG", "TZ", "TMPDIR"];
-  return Object.fromEntries(
-    keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])),
-  );
-}
-
-function parseLine(line: string): LogLine {
-  try {
-    const parsed: unknown = JSON.parse(line);
-    if (parsed && typeof parsed === "object") return parsed as LogLine;
-  } catch {
-    // Human output (the CLI, a crash trace): keep it as a message.
-  }
-  return { msg: line };
-}
-
-/** Options of {@link spawnNode}. */
-export interface SpawnOptions {
-  /** RLIMIT_FSIZE in bytes for the process and its children (via util-linux `prlimit`). */
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  /** Resolve only once the worker logs that it takes jobs (default true). */
+  waitReady?: boolean;
+  /** RLIMIT_FSIZE in bytes for the worker and its pg_dump (via util-linux `prlimit`). */
   limitFileSize?: number;
 }
 
-/** Spawn `node <script> args` with exactly `env` (plus PATH/HOME) and capture everything it prints. */
-export function spawnNode(
-  name: string,
-  script: string,
-  args: string[],
+/** Start `apps/migrator`, optionally under a file-size limit or without waiting for Redis. */
+export async function startWorker(
   env: Record<string, string | undefined>,
-  options: SpawnOptions = {},
-): Proc {
-  const argv = [process.execPath, script, ...args];
-  const [command, ...rest] =
+  options: WorkerOptions = {},
+): Promise<ManagedProcess> {
+  assertBuilt(workerMain);
+  const argv = [process.execPath, workerMain];
+  const [command, ...args] =
     options.limitFileSize === undefined ? argv : ["prlimit", `--fsize=${options.limitFileSize}`, ...argv];
-  const child = spawn(command as string, rest, {
-    cwd: repoRoot,
-    env: { ...baseEnv(), ...env },
+  const child = spawn(command as string, args, { env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const worker = new ManagedProcess("worker", child);
+  if (options.waitReady !== false) {
+    await worker.waitForLog("migrator worker ready").catch(async (err: unknown) => {
+      await kill9(worker);
+      throw err;
+    });
+  }
+  return worker;
+}
+
+/** Start the CLI in the background (e.g. to kill something while it waits for its job). */
+export function spawnCli(args: string[], env: Record<string, string | undefined>): ManagedProcess {
+  assertBuilt(cliMain);
+  const child = spawn(process.execPath, [cliMain, ...args], {
+    env: childEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  return track(name, child);
+  return new ManagedProcess("cli", child);
 }
 
-/** Wrap any child process in a {@link Proc}. */
-export function track(name: string, child: ChildProcess): Proc {
-  let out = "";
-  let err = "";
-  let pending = "";
-  const lines: LogLine[] = [];
-  const waiters = new Set<() => void>();
-  let running = true;
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString("utf8");
-    pending += chunk.toString("utf8");
-    const parts = pending.split("\n");
-    pending = parts.pop() ?? "";
-    for (const part of parts) if (part.trim()) lines.push(parseLine(part));
-    for (const w of waiters) w();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    err += chunk.toString("utf8");
-  });
-  const exited = new Promise<Exit>((resolve) => {
-    child.on("exit", (code, signal) => {
-      running = false;
-      for (const w of waiters) w();
-      resolve({ code, signal });
-    });
-  });
-  const proc: Proc = {
-    name,
-    pid: child.pid ?? -1,
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    logs: () => lines,
-    get running() {
-      return running;
-    },
-    exited,
-    waitForLog(pred, what, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const hit = lines.find(pred);
-          if (hit) done(null, hit);
-          else if (!running) done(new Error(`${name} exited before logging ${what}:\n${out}\n${err}`));
-        };
-        const timer = setTimeout(
-          () => done(new Error(`${name} did not log ${what} within ${timeoutMs} ms:\n${out}\n${err}`)),
-          timeoutMs,
-        );
-        const done = (e: Error | null, line?: LogLine): void => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          if (e) reject(e);
-          else resolve(line as LogLine);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-    async kill(signal = "SIGKILL") {
-      if (running) child.kill(signal);
-      return exited;
-    },
-  };
-  return proc;
-}
-
-/** Result of a finished CLI run. */
+/** Result of a finished CLI run, with stdout (reports, `--json`) and stderr (errors) apart. */
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Run the real CLI to completion (stdin/stdout are pipes, so it is not a TTY). */
-export async function runCli(
+/** Run the real CLI to completion; stdin and stdout are pipes, so it is not a TTY. */
+export function runCli(
   args: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 60_000,
 ): Promise<CliResult> {
-  const proc = spawnNode("cli", entryPoints.cli, args, env);
-  const timer = setTimeout(() => proc.child.kill("SIGKILL"), timeoutMs);
-  const exit = await proc.exited;
-  clearTimeout(timer);
-  return { code: exit.code, stdout: proc.stdout(), stderr: proc.stderr() };
+  assertBuilt(cliMain);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliMain, ...args], {
+      env: childEnv(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** A TCP port nothing listens on right now. */
@@ -199,9 +120,8 @@ export async function eventually<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what} (last: ${last instanceof Error ? last.message : String(last)})`,
-      );
+      const seen = last instanceof Error ? last.message : String(last);
+      throw new Error(`timed out waiting for ${what} (last: ${seen})`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
