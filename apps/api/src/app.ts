@@ -64,7 +64,11 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   const status = statusSource({ ctx, queue });
   const recentHistory = memo(() => history(ctx, { limit: 1000 }), STATUS_TTL_MS);
   const metrics: Metrics = new Metrics(
-    { status: () => status.get(), history: () => recentHistory.get(), boot: () => boot.snapshot() },
+    {
+      status: async () => (await status.get()).core,
+      history: () => recentHistory.get(),
+      boot: () => boot.snapshot(),
+    },
     (err) => logger.warn({ err }, "metrics: database state unavailable"),
   );
   // Declared after `metrics` on purpose: the metrics only read it at scrape time.

@@ -1,4 +1,3 @@
-import { currentRequester } from "@tidemark/jobs";
 import { type EngineContext, type RunReport, type UpToDateCheck, upgrade } from "@tidemark/migrate";
 import type { MigrationOutcome } from "./boot.js";
 import type { MigrateOnBoot } from "./config.js";
@@ -35,9 +34,9 @@ function outcome(report: RunReport, jobId?: string): MigrationOutcome {
 export function bootMigration(deps: BootMigrationDeps): (check: UpToDateCheck) => Promise<MigrationOutcome> {
   return async (check) => {
     if (deps.mode === "inline" || !check.hasMigrations) return outcome(await upgrade(deps.ctx));
-    const queue = deps.queue.get();
+    const [jobs, queue] = await Promise.all([deps.queue.module(), deps.queue.get()]);
     try {
-      const { jobId } = await queue.enqueue("upgrade", { requestedBy: currentRequester("api") });
+      const { jobId } = await queue.enqueue("upgrade", { requestedBy: jobs.currentRequester("api") });
       const report = (await queue.awaitJob(jobId, {
         timeoutMs: deps.timeoutMs,
         noWorkerAfterMs: noWorkerAfter(deps.timeoutMs),

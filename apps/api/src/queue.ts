@@ -1,31 +1,52 @@
-import { createMigrationsQueue, type QueueConfig } from "@tidemark/jobs";
+import type { JobName, MigrationsQueue, QueueConfig } from "@tidemark/jobs";
 import type { Logger } from "pino";
 
-/** The `migrations` queue client from `@tidemark/jobs`. */
-export type MigrationsQueue = ReturnType<typeof createMigrationsQueue>;
+/** The `@tidemark/jobs` module, loaded on first use. */
+export type JobsModule = typeof import("@tidemark/jobs");
 
 /**
- * Opens the queue on first use. Why: an up-to-date database must boot with one query and
- * no Redis round trip, and an inline-mode API must run without Redis at all.
+ * The job names of `@tidemark/jobs`, repeated here so the route schema can be built without
+ * loading BullMQ; test/queue.test.ts keeps the two lists equal.
+ */
+export const JOB_NAMES = ["upgrade", "rollback", "backup", "restore"] as const satisfies readonly JobName[];
+
+/**
+ * Loads BullMQ and opens the queue on first use. Why: an up-to-date database must boot with
+ * one query and no Redis round trip, an inline-mode API must run without Redis at all, and
+ * BullMQ with ioredis costs about 20 MB of memory an idle API should not pay.
  */
 export class QueueHandle {
-  private queue: MigrationsQueue | null = null;
+  private jobs: Promise<JobsModule> | null = null;
+  private queue: Promise<MigrationsQueue> | null = null;
+  private closed = false;
 
   constructor(
     private readonly config: QueueConfig,
     private readonly logger: Logger,
   ) {}
 
+  /** The `@tidemark/jobs` module (payload validation, requester), imported once. */
+  module(): Promise<JobsModule> {
+    this.jobs ??= import("@tidemark/jobs");
+    return this.jobs;
+  }
+
   /** The queue, connecting on the first call. */
-  get(): MigrationsQueue {
-    this.queue ??= createMigrationsQueue(this.config, { logger: this.logger });
+  get(): Promise<MigrationsQueue> {
+    this.queue ??= this.module().then((jobs) => {
+      // close() may have run while the module loaded: never leave a connection behind.
+      const queue = jobs.createMigrationsQueue(this.config, { logger: this.logger });
+      if (this.closed) void queue.close();
+      return queue;
+    });
     return this.queue;
   }
 
   /** Close the connection if one was opened. */
   async close(): Promise<void> {
+    this.closed = true;
     const q = this.queue;
     this.queue = null;
-    await q?.close();
+    await (await q?.catch(() => undefined))?.close();
   }
 }

@@ -1,4 +1,4 @@
-import { Type } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
 
 /** The shared error shape, declared on every route for OpenAPI and serialization. */
 export const ErrorSchema = Type.Object(

@@ -14,8 +14,8 @@ import type { QueueHandle } from "./queue.js";
 /** Status is cached this long: one round of catalog queries per second at most, whatever the load. */
 export const STATUS_TTL_MS = 1000;
 
-/** A queue probe never holds a status request longer than this (Redis may be down). */
-export const QUEUE_PROBE_TIMEOUT_MS = 500;
+/** A queue probe never holds a status request longer than this (Redis may be down); loading BullMQ the first time is not counted. */
+export const QUEUE_PROBE_TIMEOUT_MS = 1000;
 
 /** Queue counts, or null with the reason when Redis cannot be asked. */
 export interface QueueInfo {
@@ -43,7 +43,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 async function queueInfo(queue: QueueHandle): Promise<QueueInfo> {
   try {
-    const counts = await withTimeout(queue.get().counts(), QUEUE_PROBE_TIMEOUT_MS, "Redis");
+    const q = await queue.get();
+    const counts = await withTimeout(q.counts(), QUEUE_PROBE_TIMEOUT_MS, "Redis");
     return { counts: { ...counts }, reason: null };
   } catch (err) {
     return { counts: null, reason: `queue unavailable: ${err instanceof Error ? err.message : String(err)}` };
@@ -66,15 +67,28 @@ async function lintPending(ctx: EngineContext, pending: string[]) {
 /** The memoized part of {@link ApiStatus} (the boot state is live, added per request). */
 export type StatusCore = Omit<ApiStatus, "boot">;
 
+/** A cached status and its JSON without the closing brace, so a request only appends `boot`. */
+export interface CachedStatus {
+  core: StatusCore;
+  jsonPrefix: string;
+}
+
 /** The memoized status shared by `/migrations/status` and `/metrics`. */
-export function statusSource(deps: { ctx: EngineContext; queue: QueueHandle }): Memo<StatusCore> {
+export function statusSource(deps: { ctx: EngineContext; queue: QueueHandle }): Memo<CachedStatus> {
   return memo(async () => {
     const [report, queue] = await Promise.all([readWithFallback(deps.ctx, status), queueInfo(deps.queue)]);
-    return {
+    const core: StatusCore = {
       ...report,
       ...(await lintPending(deps.ctx, report.pending)),
       queue,
       generatedAt: new Date().toISOString(),
     };
+    // Serialized once per TTL rather than once per request: the report is the bulk of the answer.
+    return { core, jsonPrefix: JSON.stringify(core).slice(0, -1) };
   }, STATUS_TTL_MS);
+}
+
+/** The full `/migrations/status` body: the cached report plus the live boot state. */
+export function statusJson(cached: CachedStatus, boot: BootSnapshot): string {
+  return `${cached.jsonPrefix},"boot":${JSON.stringify(boot)}}`;
 }

@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
 import type { Metrics } from "../metrics.js";
 
 /** `GET /metrics` in the Prometheus text format. */

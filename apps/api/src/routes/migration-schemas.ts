@@ -1,4 +1,4 @@
-import { Type } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
 import { BootSchema } from "./health.js";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);

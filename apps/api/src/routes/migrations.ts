@@ -1,21 +1,21 @@
-import { type FastifyPluginAsyncTypebox, Type } from "@fastify/type-provider-typebox";
-import { currentRequester, jobNames, parsePayload } from "@tidemark/jobs";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type EngineContext, history, TidemarkError } from "@tidemark/migrate";
+import { Type } from "typebox";
 import { requireAdmin } from "../auth.js";
 import type { Boot } from "../boot.js";
 import type { Memo } from "../cache.js";
 import type { Metrics } from "../metrics.js";
 import { outcomeOf } from "../metrics.js";
-import type { QueueHandle } from "../queue.js";
+import { JOB_NAMES, type QueueHandle } from "../queue.js";
 import { errorResponses } from "../schemas.js";
-import type { StatusCore } from "../status-report.js";
+import { type CachedStatus, statusJson } from "../status-report.js";
 import { HistoryRowSchema, StatusSchema } from "./migration-schemas.js";
 
 /** What the migration routes need. */
 export interface MigrationRoutesOptions {
   ctx: EngineContext;
   boot: Boot;
-  status: Memo<StatusCore>;
+  status: Memo<CachedStatus>;
   queue: QueueHandle;
   metrics: Metrics;
   adminToken: string | undefined;
@@ -43,7 +43,7 @@ const JobView = Type.Object({
 
 const EnqueueBody = Type.Object(
   {
-    name: Type.Union(jobNames.map((n) => Type.Literal(n))),
+    name: Type.Union(JOB_NAMES.map((n) => Type.Literal(n))),
     payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
@@ -62,7 +62,11 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
         response: { 200: StatusSchema, ...errorResponses },
       },
     },
-    async () => ({ ...(await opts.status.get()), boot: opts.boot.snapshot() }),
+    async (_req, reply) => {
+      const body = statusJson(await opts.status.get(), opts.boot.snapshot());
+      // Already JSON: Fastify sends strings as they are; the schema above documents the shape.
+      return reply.type("application/json; charset=utf-8").send(body as never);
+    },
   );
 
   app.get(
@@ -99,8 +103,12 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
     async (req, reply) => {
       const { name } = req.body;
       // The API is the requester, whatever the body claims.
-      const payload = parsePayload(name, { ...req.body.payload, requestedBy: currentRequester("api") });
-      const { jobId, deduplicated } = await opts.queue.get().enqueue(name, payload);
+      const jobs = await opts.queue.module();
+      const payload = jobs.parsePayload(name, {
+        ...req.body.payload,
+        requestedBy: jobs.currentRequester("api"),
+      });
+      const { jobId, deduplicated } = await (await opts.queue.get()).enqueue(name, payload);
       req.log.info({ jobId, job: name, deduplicated }, "job enqueued");
       watch(opts, name, jobId, req.log);
       return reply.code(202).send({ jobId, deduplicated });
@@ -118,7 +126,7 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
       },
     },
     async (req) => {
-      const job = await opts.queue.get().getJob(req.params.id);
+      const job = await (await opts.queue.get()).getJob(req.params.id);
       if (!job) {
         throw new TidemarkError(
           "TM_JOB_NOT_FOUND",
@@ -142,7 +150,7 @@ function watch(
 ): void {
   opts.queue
     .get()
-    .awaitJob(jobId, { timeoutMs: opts.jobTimeoutMs })
+    .then((queue) => queue.awaitJob(jobId, { timeoutMs: opts.jobTimeoutMs }))
     .then(
       () => opts.metrics.jobOutcome(name, "completed"),
       (err: unknown) => {
