@@ -225,6 +225,9 @@ describe("boot sequence", () => {
     expect(snapshot.phase).toBe("degraded");
     expect(snapshot.failure?.code).toBe("TM_NO_WORKER");
     expect(snapshot.failure?.nextCommand).toContain("apps/migrator");
+    const metrics = await api.app.inject({ url: "/metrics" });
+    expect(metrics.body).toMatch(/^tidemark_job_outcomes_total\{job="upgrade",outcome="no_worker"\} [1-9]/m);
+    expect(metrics.body).toMatch(/^tidemark_ready 0$/m);
   });
 
   it("never logs the password of DATABASE_URL", async () => {
