@@ -1,4 +1,3 @@
-import { createJiti } from "jiti";
 import type { Sql } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import { invalidIndexes } from "./session.js";
@@ -44,12 +43,16 @@ interface StatementInfo {
 
 type Body = { transactional: boolean; statements: number; text: string; run: (sql: Sql) => Promise<void> };
 
-const jiti = createJiti(import.meta.url, { moduleCache: false });
+/** jiti compiles TypeScript migrations on the fly; loaded only when one runs. */
+async function importCodeMigration(file: string): Promise<CodeMigration> {
+  const { createJiti } = await import("jiti");
+  return (await createJiti(import.meta.url, { moduleCache: false }).import(file)) as CodeMigration;
+}
 const LOCK_NOT_AVAILABLE = "55P03";
 
 async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "down"): Promise<Body> {
   if (m.kind === "ts") {
-    const mod = (await jiti.import(m.file)) as CodeMigration;
+    const mod = await importCodeMigration(m.file);
     const fn = mod[direction];
     if (typeof fn !== "function") {
       throw new TidemarkError("TM_DOWN_MISSING", `${m.file} does not export a ${direction}(ctx) function.`, {

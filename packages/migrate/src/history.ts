@@ -8,8 +8,9 @@ interface HistoryRecord {
   revision: string;
   direction: HistoryRow["direction"];
   checksum: string | null;
-  started_at: Date;
-  finished_at: Date | null;
+  // Dates from a plain postgres.js client, strings from a pool that drizzle reconfigured.
+  started_at: Date | string;
+  finished_at: Date | string | null;
   duration_ms: number | null;
   applied_by: Record<string, unknown>;
   environment: string;
@@ -25,8 +26,8 @@ export function toHistoryRow(r: HistoryRecord): HistoryRow {
     revision: r.revision,
     direction: r.direction,
     checksum: r.checksum,
-    startedAt: r.started_at.toISOString(),
-    finishedAt: r.finished_at?.toISOString() ?? null,
+    startedAt: new Date(r.started_at).toISOString(),
+    finishedAt: r.finished_at === null ? null : new Date(r.finished_at).toISOString(),
     durationMs: r.duration_ms,
     appliedBy: r.applied_by,
     environment: r.environment,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { parse } from "libpg-query";
 import type { Sql } from "./connection.js";
+import { loadPgParser } from "./pg-parser.js";
 import type { DataLoss } from "./reports.js";
 import { BREAKPOINT } from "./statements.js";
 import type { Migration } from "./types.js";
@@ -10,6 +10,7 @@ type Target = { kind: "table" | "column"; schema: string; table: string; column?
 
 /** Tables and columns a down migration drops, found by PostgreSQL's own parser (not by pattern matching). */
 export async function droppedObjects(sqlText: string): Promise<Target[]> {
+  const { parse } = await loadPgParser();
   const found: Target[] = [];
   for (const chunk of sqlText.split(BREAKPOINT)) {
     if (!chunk.trim()) continue;

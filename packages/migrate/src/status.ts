@@ -20,8 +20,10 @@ export interface UpToDateCheck {
   pending: number;
 }
 
+/** "Database does not exist", whether from our own session or raw from a caller's pool. */
 function missingDatabase(err: unknown): boolean {
-  return isTidemarkError(err) && err.details.pgCode === "3D000";
+  if (isTidemarkError(err)) return err.details.pgCode === "3D000";
+  return (err as { code?: string }).code === "3D000";
 }
 
 /** One query: is the database at the newest revision with matching checksums? For API boot. */

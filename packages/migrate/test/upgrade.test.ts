@@ -176,3 +176,29 @@ async function postgresRows(url: string, query: string): Promise<string[]> {
     await c.end();
   }
 }
+
+describe("read-only commands on a caller's pool", () => {
+  it("treat a database that does not exist yet as having nothing applied", async () => {
+    const name = uniqueId("tm_absent");
+    const pool = postgres(databaseUrl(name), { max: 1, onnotice: () => {} });
+    try {
+      const { ctx } = testContext(databaseUrl(name), { sql: pool });
+      expect(await checkUpToDate(ctx)).toMatchObject({ upToDate: false, pending: 5, current: null });
+      expect((await status(ctx)).databaseExists).toBe(false);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("read history through a pool that drizzle configured to return timestamps as strings", async () => {
+    const { drizzle } = await import("drizzle-orm/postgres-js");
+    const pool = postgres(db.url, { max: 1, onnotice: () => {} });
+    drizzle(pool);
+    try {
+      const rows = await history(testContext(db.url, { sql: pool }).ctx, { limit: 1 });
+      expect(rows[0]?.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    } finally {
+      await pool.end();
+    }
+  });
+});

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { createJiti } from "jiti";
 import { TidemarkError } from "../errors.js";
 
 /**
@@ -17,6 +16,7 @@ export async function loadSchemaModule(schemaFile: string): Promise<Record<strin
       { details: { file } },
     );
   }
+  const { createJiti } = await import("jiti");
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
   try {
     const mod = (await jiti.import(file)) as Record<string, unknown>;

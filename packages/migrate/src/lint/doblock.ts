@@ -1,4 +1,5 @@
-import { type DoStmt, type Node, parsePlPgSQLSync, parseSync } from "libpg-query";
+import type { DoStmt, Node } from "libpg-query";
+import { pgParser } from "../pg-parser.js";
 
 /** A SQL statement a DO block runs, with its line inside the block's body (0 = the DO line). */
 export interface DoBlockStatement {
@@ -25,7 +26,7 @@ export function doBlockStatements(stmt: DoStmt): DoBlockStatement[] {
   const tag = uniqueTag(body);
   let tree: unknown;
   try {
-    tree = parsePlPgSQLSync(
+    tree = pgParser().parsePlPgSQLSync(
       `CREATE FUNCTION tidemark_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`,
     );
   } catch {
@@ -34,7 +35,7 @@ export function doBlockStatements(stmt: DoStmt): DoBlockStatement[] {
   const found: DoBlockStatement[] = [];
   for (const { query, lineno } of execSqlOf(tree)) {
     try {
-      for (const raw of parseSync(query).stmts ?? []) {
+      for (const raw of pgParser().parseSync(query).stmts ?? []) {
         if (raw.stmt) found.push({ node: raw.stmt, lineOffset: Math.max(0, lineno - 1), text: query.trim() });
       }
     } catch {

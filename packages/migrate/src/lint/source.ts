@@ -1,4 +1,5 @@
-import { loadModule, type Node, parseSync, scanSync } from "libpg-query";
+import type { Node } from "libpg-query";
+import { loadPgParser, type PgParser, pgParser } from "../pg-parser.js";
 
 /** drizzle-kit's separator; drizzle-orm's migrator splits the file on this exact text. */
 export const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
@@ -61,12 +62,9 @@ export class LineIndex {
   }
 }
 
-let ready: Promise<void> | undefined;
-
 /** Load libpg-query's WASM module once per process; the sync parser needs it. */
-export function loadParser(): Promise<void> {
-  ready ??= loadModule();
-  return ready;
+export async function loadParser(): Promise<void> {
+  await loadPgParser();
 }
 
 /** Marker that only directive comments contain; files without it need no scan for comments. */
@@ -106,9 +104,9 @@ function parseChunk(
   statements: SourceStatement[],
   comments: SourceComment[],
 ): { line: number; message: string; excerpt: string } | undefined {
-  let stmts: NonNullable<ReturnType<typeof parseSync>["stmts"]>;
+  let stmts: NonNullable<ReturnType<PgParser["parseSync"]>["stmts"]>;
   try {
-    stmts = parseSync(chunk).stmts ?? [];
+    stmts = pgParser().parseSync(chunk).stmts ?? [];
   } catch (err) {
     const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     const line = lines.lineOf(base + (details?.cursorPosition ?? 0));
@@ -129,7 +127,7 @@ function parseChunk(
     });
   }
   if (chunk.includes(DIRECTIVE_MARK)) {
-    for (const token of scanSync(chunk).tokens) {
+    for (const token of pgParser().scanSync(chunk).tokens) {
       if (token.tokenName !== "SQL_COMMENT" && token.tokenName !== "C_COMMENT") continue;
       const start = base + token.start;
       comments.push({ start, end: base + token.end, line: lines.lineOf(start), text: token.text });
