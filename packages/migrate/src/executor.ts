@@ -81,12 +81,12 @@ async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "dow
     text: blocks.map((b) => b.sql).join("\n"),
     statements: blocks.length,
     run: async (sql) => {
-      for (const [i, block] of blocks.entries()) await runBlock(sql, m, file, block, i);
+      for (const [i, block] of blocks.entries()) await runBlock(sql, file, block, i);
     },
   };
 }
 
-async function runBlock(sql: Sql, m: Migration, file: string, block: SqlBlock, index: number): Promise<void> {
+async function runBlock(sql: Sql, file: string, block: SqlBlock, index: number): Promise<void> {
   try {
     await sql.unsafe(block.sql).simple();
   } catch (cause) {
