@@ -1,4 +1,4 @@
-import type { QueueConfig } from "@tidemark/jobs";
+import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/contract";
 import { type EngineConfig, engineEnvSchema, loadEngineConfig, parseEnv } from "@tidemark/migrate";
 import { z } from "zod";
 
@@ -6,11 +6,7 @@ import { z } from "zod";
 export type MigrateOnBoot = "queue" | "inline" | "off";
 
 /** The API's environment: the engine's and the queue's variables plus its own (DESIGN §10). */
-export const apiEnvSchema = engineEnvSchema.extend({
-  // The queue's variables, as `queueEnvSchema` of @tidemark/jobs declares them; repeated so
-  // the config does not load BullMQ (see queue.ts), kept equal by test/queue.test.ts.
-  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
-  TIDEMARK_QUEUE_PREFIX: z.string().regex(/^\S+$/, "must not contain whitespace").default("tidemark"),
+export const apiEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   // Loopback by default so a dev machine never exposes the admin routes by accident;
   // containers set HOST=0.0.0.0 explicitly.

@@ -1,14 +1,11 @@
-import type { JobName, MigrationsQueue, QueueConfig } from "@tidemark/jobs";
+import type { MigrationsQueue, QueueConfig } from "@tidemark/jobs";
 import type { Logger } from "pino";
 
 /** The `@tidemark/jobs` module, loaded on first use. */
 export type JobsModule = typeof import("@tidemark/jobs");
 
-/**
- * The job names of `@tidemark/jobs`, repeated here so the route schema can be built without
- * loading BullMQ; test/queue.test.ts keeps the two lists equal.
- */
-export const JOB_NAMES = ["upgrade", "rollback", "backup", "restore"] as const satisfies readonly JobName[];
+/** The job names, from the BullMQ-free half of the contract so route schemas cost nothing. */
+export { jobNames as JOB_NAMES } from "@tidemark/jobs/contract";
 
 /**
  * Loads BullMQ and opens the queue on first use. Why: an up-to-date database must boot with
