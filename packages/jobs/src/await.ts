@@ -99,6 +99,11 @@ export async function waitForJob(deps: WaitDeps, jobId: string, options: AwaitOp
         { details: { jobId } },
       );
     };
+    const completedResult = async (jobName: string): Promise<JobResult> => {
+      const fresh = await queue.getJob(jobId);
+      if (fresh?.returnvalue != null) return parseAny(jobName, fresh.returnvalue);
+      return missing(); // trimmed meanwhile: the event stream still has the result
+    };
     /** Read the job's state; settle if it is final. Returns the state otherwise. */
     const inspect = async (): Promise<string> => {
       const job = await queue.getJob(jobId);
@@ -108,7 +113,9 @@ export async function waitForJob(deps: WaitDeps, jobId: string, options: AwaitOp
         return "missing";
       }
       name = job.name;
-      if (state === "completed") settle(async () => parseAny(job.name, job.returnvalue));
+      // The job was read before getState(): if it completed in between, its returnvalue in
+      // hand is still null. Read the result again rather than parse that stale copy.
+      if (state === "completed") settle(async () => completedResult(job.name));
       if (state === "failed") settle(() => failed(job.failedReason, job));
       lastState = state;
       return state;
