@@ -12,8 +12,14 @@ export interface SessionOptions {
   create?: boolean;
 }
 
+/** How many times each session's backend connection closed; postgres.js reconnects silently. */
+const closures = new WeakMap<Sql, number>();
+/** The closure count at the moment each session took the migration lock. */
+const lockedAt = new WeakMap<Sql, number>();
+
 function openSession(url: string): Sql {
-  return postgres(url, {
+  const sql: Sql = postgres(url, {
+    onclose: () => closures.set(sql, (closures.get(sql) ?? 0) + 1),
     // One backend for the whole run, never recycled: advisory locks and SETs are session state.
     max: 1,
     idle_timeout: 0,
@@ -22,6 +28,31 @@ function openSession(url: string): Sql {
     onnotice: () => {},
     connection: { application_name: "tidemark" },
   });
+  return sql;
+}
+
+/** Remember that `sql` holds the migration lock on its current backend. */
+export function markLocked(sql: Sql): void {
+  lockedAt.set(sql, closures.get(sql) ?? 0);
+}
+
+/** True once the session's backend connection closed: it must not be used again. */
+export function sessionLost(sql: Sql): boolean {
+  return (closures.get(sql) ?? 0) > (lockedAt.get(sql) ?? 0);
+}
+
+/**
+ * Fail if the backend that took the migration lock is gone. postgres.js reconnects on the
+ * next query, but the new backend holds neither the lock nor the session's timeouts, so
+ * carrying on would migrate unguarded.
+ */
+export function assertSessionAlive(sql: Sql): void {
+  const locked = lockedAt.get(sql);
+  if (locked === undefined || locked === (closures.get(sql) ?? 0)) return;
+  throw new TidemarkError(
+    "TM_SESSION_LOST",
+    "The connection to PostgreSQL was lost during the run, and the migration lock with it. Nothing more was applied; run the command again (it resumes from the last applied revision).",
+  );
 }
 
 /** Map connection failures to a message naming host and database, never the password. */
@@ -79,7 +110,8 @@ export async function withDatabase<T>(
     }
     return await fn(sql);
   } finally {
-    await sql.end({ timeout: 5 });
+    // A client whose backend died can keep an internal ROLLBACK pending forever: don't wait.
+    await sql.end({ timeout: sessionLost(sql) ? 0 : 5 });
   }
 }
 

@@ -14,6 +14,7 @@ export const errorCodes = {
   TM_CHECKSUM_MISMATCH: { exit: 1, http: 409, summary: "an applied migration changed on disk" },
   TM_LATE_MIGRATION: { exit: 1, http: 409, summary: "a migration was merged behind applied ones" },
   TM_LOCK_TIMEOUT: { exit: 1, http: 409, summary: "a table lock could not be acquired" },
+  TM_SESSION_LOST: { exit: 1, http: 503, summary: "the database connection dropped during a run" },
   TM_LOCK_BUSY: { exit: 1, http: 409, summary: "another migration run holds the lock" },
   TM_MIGRATION_FAILED: { exit: 1, http: 500, summary: "a migration statement failed" },
   TM_INVALID_INDEX: {

@@ -1,4 +1,4 @@
-import type { Sql } from "./connection.js";
+import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import { invalidIndexes } from "./session.js";
 import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "./state.js";
@@ -49,6 +49,8 @@ async function importCodeMigration(file: string): Promise<CodeMigration> {
   return (await createJiti(import.meta.url, { moduleCache: false }).import(file)) as CodeMigration;
 }
 const LOCK_NOT_AVAILABLE = "55P03";
+/** Backend terminated (admin shutdown, crash, server restart) or the socket closed under us. */
+const SESSION_ENDED = new Set(["57P01", "57P02", "57P03", "CONNECTION_CLOSED", "CONNECTION_DESTROYED"]);
 
 async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "down"): Promise<Body> {
   if (m.kind === "ts") {
@@ -153,6 +155,7 @@ export async function runStep(
   direction: "up" | "down",
   position: StepPosition,
 ): Promise<StepReport> {
+  if (!position.inTransaction) assertSessionAlive(sql);
   const body = await loadBody(ctx, m, direction);
   const retries = ctx.lockRetries ?? 3;
   const appliedBy = { ...ctx.actor };
@@ -229,11 +232,17 @@ export async function runStep(
       // Inside a caller's transaction the session is aborted; the caller records after its rollback.
       if (!position.inTransaction) {
         const durationMs = Math.round(performance.now() - t0);
-        await recordFailure(sql, ctx, m, direction, err, {
-          startedAt,
-          durationMs,
-          backupFile: position.backupFile,
-        });
+        const run = { startedAt, durationMs, backupFile: position.backupFile };
+        // A dead session cannot record anything: write the failure through a fresh one.
+        if (err.code === "TM_SESSION_LOST") {
+          await withDatabase(ctx.databaseUrl, (fresh) =>
+            recordFailure(fresh, ctx, m, direction, err, run),
+          ).catch(() =>
+            ctx.logger.error({ revision: m.tag }, "could not record the failure: database unreachable"),
+          );
+        } else {
+          await recordFailure(sql, ctx, m, direction, err, run);
+        }
       }
       (err as { failedMigration?: Migration }).failedMigration = m;
       throw err;
@@ -263,6 +272,16 @@ async function describeFailure(
       "TM_LOCK_TIMEOUT",
       `Migration ${m.tag} could not lock its table within lock_timeout after ${run.attempt} attempts${where}. Blocked by ${named.join("; ") || "an unknown session"}. Wait for that work to finish or end it with SELECT pg_terminate_backend(pid), then retry.`,
       { cause, details: { revision: m.tag, ...fields, blockers } },
+    );
+  }
+  if (SESSION_ENDED.has(String(fields.pgCode ?? (cause as { code?: string }).code))) {
+    const kept = run.transactional
+      ? "PostgreSQL rolled its transaction back, so the database is still at the previous revision."
+      : "It ran outside a transaction: check which of its statements were applied.";
+    return new TidemarkError(
+      "TM_SESSION_LOST",
+      `The connection to PostgreSQL was lost while migration ${m.tag} (${direction}) ran${where}. ${kept} Run the command again once the database is reachable.`,
+      { cause, details: { revision: m.tag, direction, ...fields } },
     );
   }
   const state = run.transactional

@@ -1,4 +1,4 @@
-import type { Sql } from "./connection.js";
+import { markLocked, type Sql, sessionLost } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import type { LockHolder } from "./reports.js";
 import type { EngineContext } from "./types.js";
@@ -25,7 +25,10 @@ export async function withMigrationLock<T>(
   let announced = false;
   for (;;) {
     const [row] = await sql<{ ok: boolean }[]>`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as ok`;
-    if (row?.ok) break;
+    if (row?.ok) {
+      markLocked(sql);
+      break;
+    }
     const holder = await lockHolder(sql);
     if (Date.now() >= deadline) {
       throw new TidemarkError(
@@ -43,8 +46,8 @@ export async function withMigrationLock<T>(
   try {
     return await fn();
   } finally {
-    // If the session died the lock died with it; nothing else to release.
-    await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
+    // If the session died the lock died with it, and the client must not be used again.
+    if (!sessionLost(sql)) await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
   }
 }
 

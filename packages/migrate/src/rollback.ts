@@ -54,8 +54,8 @@ export async function previewRollback(ctx: EngineContext, to: string): Promise<R
 export async function rollback(ctx: EngineContext, options: RollbackOptions): Promise<RunReport> {
   const migrations = await readMigrations(ctx.migrationsDir);
   return withDatabase(ctx.databaseUrl, async (sql) => {
-    await configureSession(sql, ctx);
     return withMigrationLock(sql, ctx, async () => {
+      await configureSession(sql, ctx);
       const state = analyze(migrations, await readApplied(sql));
       const plan = planRollback(state, options.to);
       assertReversible(plan);

@@ -13,6 +13,9 @@ export async function configureSession(sql: Sql, ctx: EngineContext): Promise<vo
       `set lock_timeout = ${Math.trunc(lockTimeout)}; set statement_timeout = ${Math.trunc(statementTimeout)}`,
     )
     .simple();
+  // PostgreSQL 14+: notice a vanished client during a long statement (e.g. a killed worker's
+  // CREATE INDEX CONCURRENTLY) and cancel it rather than finish work nobody will record.
+  await sql`set client_connection_check_interval = 2000`.catch(() => {});
 }
 
 /** Invalid indexes (e.g. left by an interrupted CREATE INDEX CONCURRENTLY), as schema-qualified names. */

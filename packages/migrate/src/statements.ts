@@ -39,7 +39,9 @@ export function parseScript(text: string): SqlScript {
       ?.split(",")
       .map((e) => e.trim())
       .filter(Boolean);
-    if (withoutComments(chunk).trim()) blocks.push({ sql: chunk.trim(), environments, line });
+    // A chunk after a breakpoint starts with the rest of the breakpoint's line.
+    const firstLine = line + ((chunk.match(/^\s*/)?.[0] ?? "").split("\n").length - 1);
+    if (withoutComments(chunk).trim()) blocks.push({ sql: chunk.trim(), environments, line: firstLine });
     line += chunk.split("\n").length - 1;
   }
   const noTransaction =

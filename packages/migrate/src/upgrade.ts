@@ -34,8 +34,9 @@ export async function upgrade(ctx: EngineContext, options: UpgradeOptions = {}):
         const plan = planUpgrade(state, options.to);
         return report(state.current, plan.at(-1)?.tag ?? state.current, true, plan.map(planned));
       }
-      await configureSession(sql, ctx);
       return withMigrationLock(sql, ctx, async () => {
+        // After the lock: the timeouts must live on the backend that holds it.
+        await configureSession(sql, ctx);
         if (migrations.length === 0) {
           const statements = await pushSchemaTables(sql, ctx);
           return report(null, null, false, [

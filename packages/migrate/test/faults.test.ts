@@ -3,7 +3,9 @@ import path from "node:path";
 import { copyMigrations, createTempDatabase, databaseUrl, dropDatabase } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { assertSessionAlive, sessionLost, withDatabase } from "../src/connection.js";
 import { history } from "../src/history.js";
+import { withMigrationLock } from "../src/lock.js";
 import { rollback } from "../src/rollback.js";
 import { status } from "../src/status.js";
 import { upgrade } from "../src/upgrade.js";
@@ -192,5 +194,54 @@ describe("faults", () => {
     await sql.end();
     expect(row?.indisvalid).toBe(true);
     expect((await verify(ctx)).ok).toBe(true);
+  });
+});
+
+describe("a lost database session", () => {
+  it("fails the migration cleanly, with no uncaught exception, when its backend is terminated", async () => {
+    const { ctx, dir, db } = await setup();
+    await addMigration(dir, "0005_slow", `SELECT pg_sleep(3);`, `SELECT 1;`);
+    const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const run = upgrade(ctx).catch((e: unknown) => e);
+      let pid: number | undefined;
+      while (pid === undefined) {
+        const [row] = await admin<{ pid: number }[]>`
+          select pid from pg_stat_activity
+          where datname = current_database() and query like '%pg_sleep(3)%' and pid <> pg_backend_pid()`;
+        pid = row?.pid;
+        if (pid === undefined) await new Promise((r) => setTimeout(r, 25));
+      }
+      await admin`select pg_terminate_backend(${pid})`;
+      const err = await run;
+      expect(err).toMatchObject({ code: "TM_SESSION_LOST", details: { revision: "0005_slow" } });
+      expect((err as Error).message).toContain("still at the previous revision");
+      const s = await status(ctx);
+      expect(s.current).toBe("0004_set_default_avatar_url");
+      expect(s.lastFailure).toMatchObject({ revision: "0005_slow", status: "failed" });
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it("refuses to go on once the backend holding the lock is gone", async () => {
+    const { ctx, db } = await setup();
+    const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const err = await withDatabase(db.url, (sql) =>
+        withMigrationLock(sql, ctx, async () => {
+          assertSessionAlive(sql);
+          const [{ pid }] = (await sql`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
+          await admin`select pg_terminate_backend(${pid})`;
+          while (!sessionLost(sql)) await new Promise((r) => setTimeout(r, 10));
+          return Promise.resolve()
+            .then(() => assertSessionAlive(sql))
+            .catch((e: unknown) => e);
+        }),
+      );
+      expect(err).toMatchObject({ code: "TM_SESSION_LOST" });
+    } finally {
+      await admin.end();
+    }
   });
 });

@@ -8,7 +8,7 @@ describe("parseScript", () => {
     );
     expect(script.blocks.map((b) => [b.sql, b.line])).toEqual([
       ["CREATE TABLE a (id int);", 1],
-      ["CREATE TABLE b (id int);", 2],
+      ["CREATE TABLE b (id int);", 3],
     ]);
     expect(script.noTransaction).toBe(false);
   });
