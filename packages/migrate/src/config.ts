@@ -1,3 +1,4 @@
+import path from "node:path";
 import { z } from "zod";
 import { TidemarkError } from "./errors.js";
 
@@ -19,6 +20,8 @@ export const engineEnvSchema = z.object({
   TIDEMARK_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
   TIDEMARK_LOCK_RETRIES: z.coerce.number().int().min(0).default(3),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Set by pnpm to the directory it was invoked from (scripts themselves run in the package dir).
+  INIT_CWD: z.string().optional(),
 });
 
 /** Validated engine configuration. */
@@ -59,12 +62,15 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S>
 /** Read the engine's configuration from `env` (default `process.env`). */
 export function loadEngineConfig(env: Env = process.env): EngineConfig {
   const e = parseEnv(engineEnvSchema, env);
+  // Relative paths mean "from where the user typed the command": `pnpm cli` and
+  // `pnpm --dir apps/migrator start` run in different package dirs but must share BACKUP_DIR.
+  const base = e.INIT_CWD ?? process.cwd();
   return {
     databaseUrl: e.DATABASE_URL,
-    backupDir: e.BACKUP_DIR,
+    backupDir: path.resolve(base, e.BACKUP_DIR),
     backupKeep: e.BACKUP_KEEP,
     environment: e.TIDEMARK_ENV ?? e.NODE_ENV ?? "development",
-    migrationsDir: e.TIDEMARK_MIGRATIONS_DIR,
+    migrationsDir: e.TIDEMARK_MIGRATIONS_DIR && path.resolve(base, e.TIDEMARK_MIGRATIONS_DIR),
     lockTimeoutMs: e.TIDEMARK_LOCK_TIMEOUT_MS,
     statementTimeoutMs: e.TIDEMARK_STATEMENT_TIMEOUT_MS,
     lockRetries: e.TIDEMARK_LOCK_RETRIES,

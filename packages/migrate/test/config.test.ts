@@ -12,6 +12,17 @@ describe("loadEngineConfig", () => {
     });
   });
 
+  it("resolves relative paths from the directory pnpm was invoked in", () => {
+    const config = loadEngineConfig({
+      INIT_CWD: "/srv/app",
+      BACKUP_DIR: "dumps",
+      TIDEMARK_MIGRATIONS_DIR: "db/m",
+    });
+    expect(config.backupDir).toBe("/srv/app/dumps");
+    expect(config.migrationsDir).toBe("/srv/app/db/m");
+    expect(loadEngineConfig({ BACKUP_DIR: "/abs" }).backupDir).toBe("/abs");
+  });
+
   it("takes the environment from TIDEMARK_ENV, else NODE_ENV", () => {
     expect(loadEngineConfig({ NODE_ENV: "production" }).environment).toBe("production");
     expect(loadEngineConfig({ NODE_ENV: "production", TIDEMARK_ENV: "staging" }).environment).toBe("staging");
