@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
@@ -54,9 +55,16 @@ export async function withTempDatabase<T>(fn: (db: { name: string; url: string }
   }
 }
 
+/** Temp dirs made for this test process, removed when it exits whatever the tests did. */
+const madeDirs = new Set<string>();
+process.once("exit", () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Copy a migrations folder into a temp dir so a test can edit it; returns the copy's path. */
 export async function copyMigrations(from: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "tm-migrations-"));
+  madeDirs.add(dir);
   await cp(from, dir, { recursive: true });
   return dir;
 }
@@ -64,6 +72,7 @@ export async function copyMigrations(from: string): Promise<string> {
 /** A temp directory removed by the returned cleanup function. */
 export async function tempDir(prefix = "tm-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  madeDirs.add(dir);
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
