@@ -1,6 +1,6 @@
-import { migrationsDir, schema } from "@tidemark/db";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
+import { migrationsDir, schema } from "../src/index.js";
 
 describe("seed schema", () => {
   it("declares users with a unique username of up to 100 characters", () => {
