@@ -2,7 +2,7 @@ import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import { invalidIndexes } from "./session.js";
 import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "./state.js";
-import { blocksFor, readScript, type SqlBlock } from "./statements.js";
+import { blocksFor, readScript } from "./statements.js";
 import type { EngineContext, Migration, ProgressEvent, StepReport } from "./types.js";
 
 /** The context a TypeScript migration's `up`/`down` receives (DESIGN §5). */
@@ -41,7 +41,17 @@ interface StatementInfo {
   statement: string;
 }
 
-type Body = { transactional: boolean; statements: number; text: string; run: (sql: Sql) => Promise<void> };
+/** The statement running right now; read when a step fails, since the driver's error may not be its own. */
+interface Cursor {
+  at?: StatementInfo;
+}
+
+type Body = {
+  transactional: boolean;
+  statements: number;
+  text: string;
+  run: (sql: Sql, cursor: Cursor) => Promise<void>;
+};
 
 /** jiti compiles TypeScript migrations on the fly; loaded only when one runs. */
 async function importCodeMigration(file: string): Promise<CodeMigration> {
@@ -82,24 +92,19 @@ async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "dow
     transactional: !script.noTransaction,
     text: blocks.map((b) => b.sql).join("\n"),
     statements: blocks.length,
-    run: async (sql) => {
-      for (const [i, block] of blocks.entries()) await runBlock(sql, file, block, i);
+    run: async (sql, cursor) => {
+      for (const [i, block] of blocks.entries()) {
+        cursor.at = {
+          file,
+          statementIndex: i + 1,
+          line: block.line,
+          statement: block.sql.length > 500 ? `${block.sql.slice(0, 500)}…` : block.sql,
+        };
+        await sql.unsafe(block.sql).simple();
+        cursor.at = undefined;
+      }
     },
   };
-}
-
-async function runBlock(sql: Sql, file: string, block: SqlBlock, index: number): Promise<void> {
-  try {
-    await sql.unsafe(block.sql).simple();
-  } catch (cause) {
-    (cause as { tidemarkStatement?: StatementInfo }).tidemarkStatement = {
-      file,
-      statementIndex: index + 1,
-      line: block.line,
-      statement: block.sql.length > 500 ? `${block.sql.slice(0, 500)}…` : block.sql,
-    };
-    throw cause;
-  }
 }
 
 /**
@@ -139,9 +144,10 @@ async function findBlockers(sql: Sql, statement: string) {
 
 function pgFields(
   err: unknown,
+  cursor: Cursor = {},
 ): { pgCode?: string; pgMessage?: string; pgDetail?: string } & Partial<StatementInfo> {
-  const e = err as { code?: string; message?: string; detail?: string; tidemarkStatement?: StatementInfo };
-  return { pgCode: e.code, pgMessage: e.message, pgDetail: e.detail, ...(e.tidemarkStatement ?? {}) };
+  const e = err as { code?: string; message?: string; detail?: string };
+  return { pgCode: e.code, pgMessage: e.message, pgDetail: e.detail, ...(cursor.at ?? {}) };
 }
 
 /**
@@ -166,6 +172,7 @@ export async function runStep(
     total: position.total,
   });
   for (let attempt = 1; ; attempt++) {
+    const cursor: Cursor = {};
     const startedAt = new Date();
     const t0 = performance.now();
     const bookkeeping = async (tx: Sql) => {
@@ -192,16 +199,16 @@ export async function runStep(
       if (!body.transactional) await dropInterruptedIndexes(sql, ctx, m, body.text);
       const durationMs = position.inTransaction
         ? await (async () => {
-            await body.run(sql);
+            await body.run(sql, cursor);
             return bookkeeping(sql);
           })()
         : body.transactional
           ? await sql.begin(async (tx) => {
-              await body.run(tx as unknown as Sql);
+              await body.run(tx as unknown as Sql, cursor);
               return bookkeeping(tx as unknown as Sql);
             })
           : await (async () => {
-              await body.run(sql);
+              await body.run(sql, cursor);
               return sql.begin((tx) => bookkeeping(tx as unknown as Sql));
             })();
       position.onProgress?.({
@@ -217,7 +224,7 @@ export async function runStep(
       );
       return { revision: m.tag, direction, durationMs, statements: body.statements };
     } catch (cause) {
-      const fields = pgFields(cause);
+      const fields = pgFields(cause, cursor);
       if (fields.pgCode === LOCK_NOT_AVAILABLE && attempt <= retries) {
         const delayMs = 500 * 2 ** (attempt - 1);
         ctx.logger.warn({ revision: m.tag, attempt, delayMs }, "lock timeout, retrying");
@@ -225,7 +232,7 @@ export async function runStep(
         await new Promise((r) => setTimeout(r, delayMs));
         continue;
       }
-      const err = await describeFailure(sql, m, direction, cause, {
+      const err = await describeFailure(sql, m, direction, cause, cursor, {
         attempt,
         transactional: body.transactional,
       });
@@ -256,10 +263,11 @@ async function describeFailure(
   m: Migration,
   direction: "up" | "down",
   cause: unknown,
+  cursor: Cursor,
   run: { attempt: number; transactional: boolean },
 ): Promise<TidemarkError> {
   if (cause instanceof TidemarkError) return cause;
-  const fields = pgFields(cause);
+  const fields = pgFields(cause, cursor);
   const where = fields.statementIndex
     ? ` at statement ${fields.statementIndex} (line ${fields.line} of ${fields.file})`
     : "";
@@ -276,11 +284,11 @@ async function describeFailure(
   }
   if (SESSION_ENDED.has(String(fields.pgCode ?? (cause as { code?: string }).code))) {
     const kept = run.transactional
-      ? "PostgreSQL rolled its transaction back, so the database is still at the previous revision."
+      ? "Nothing of it was kept: PostgreSQL rolled its transaction back, so the database is still at the previous revision."
       : "It ran outside a transaction: check which of its statements were applied.";
     return new TidemarkError(
       "TM_SESSION_LOST",
-      `The connection to PostgreSQL was lost while migration ${m.tag} (${direction}) ran${where}. ${kept} Run the command again once the database is reachable.`,
+      `Migration ${m.tag} (${direction}) failed${where}: the connection to PostgreSQL was lost (${fields.pgMessage ?? "connection closed"}). ${kept} Run the command again once the database is reachable.`,
       { cause, details: { revision: m.tag, direction, ...fields } },
     );
   }

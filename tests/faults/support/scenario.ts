@@ -33,11 +33,6 @@ export interface Scenario {
   worker(extra?: Env, options?: WorkerOptions): Promise<ManagedProcess>;
   /** Start an API and wait until it listens (not until it is ready). */
   api(extra?: Env): Promise<ApiProcess>;
-  /**
-   * Stand in for systemd/Kubernetes: when `worker` exits on its own, start another one.
-   * Resolves with the replacement (null when the case ended first).
-   */
-  supervise(worker: ManagedProcess, extra?: Env): Promise<ManagedProcess | null>;
   /** Run the CLI to completion. */
   cli(args: string[], extra?: Env): Promise<CliResult>;
   /** Every process started here, for greps over all output. */
@@ -74,7 +69,6 @@ export async function createScenario(options: { redisUrl?: string } = {}): Promi
   const backupDir = path.join(backups.dir, "backups");
   await mkdir(backupDir, { recursive: true, mode: 0o700 });
   const procs: ManagedProcess[] = [];
-  let stopped = false;
 
   const env = (extra: Env = {}): Env => ({
     DATABASE_URL: db.url,
@@ -90,7 +84,6 @@ export async function createScenario(options: { redisUrl?: string } = {}): Promi
     ...extra,
   });
   const killAll = async () => {
-    stopped = true;
     await Promise.all(procs.map(kill9));
   };
 
@@ -110,10 +103,6 @@ export async function createScenario(options: { redisUrl?: string } = {}): Promi
       const api = await spawnApi(env(extra));
       procs.push(api);
       return api;
-    },
-    async supervise(worker, extra) {
-      await worker.exited;
-      return stopped ? null : scenario.worker(extra);
     },
     cli(args, extra) {
       return runCli(args, env(extra));
