@@ -4,6 +4,7 @@ import {
   copyMigrations,
   createTempDatabase,
   dropDatabase,
+  dropQueuePrefix,
   redisUrl,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
@@ -11,7 +12,6 @@ import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../support/migrations.js";
 import { spawnApi, spawnWorker, stopAll, waitForHealth, waitForReady } from "../support/processes.js";
-import { dropQueuePrefix } from "../support/queue.js";
 
 /** End to end: the built API and worker as separate processes on real PostgreSQL and Redis. */
 

@@ -4,6 +4,7 @@ import { upgrade } from "@tidemark/migrate";
 import {
   createTempDatabase,
   dropDatabase,
+  dropQueuePrefix,
   memoryLogger,
   redisUrl,
   uniqueQueuePrefix,
@@ -11,7 +12,6 @@ import {
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiProcess, spawnApi, spawnWorker, stopAll, waitForReady } from "../support/processes.js";
-import { dropQueuePrefix } from "../support/queue.js";
 
 /** Eight API instances booting at once must share the migration, never repeat it. */
 

@@ -4,6 +4,7 @@ import {
   createTempDatabase,
   databaseUrl,
   dropDatabase,
+  dropQueuePrefix,
   tempDir,
   uniqueId,
   uniqueQueuePrefix,
@@ -11,7 +12,6 @@ import {
 import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../../../tests/support/migrations.js";
-import { dropQueuePrefix } from "./queue-cleanup.js";
 import { buildTestApi, CLOSED_REDIS_URL, eventually, type TestApi } from "./support.js";
 
 const dbs: string[] = [];

@@ -1,6 +1,5 @@
-import { createTempDatabase, dropDatabase, uniqueQueuePrefix } from "@tidemark/testkit";
+import { createTempDatabase, dropDatabase, dropQueuePrefix, uniqueQueuePrefix } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropQueuePrefix } from "./queue-cleanup.js";
 import { ADMIN_TOKEN, buildTestApi, type TestApi } from "./support.js";
 
 let db: { name: string; url: string };

@@ -4,25 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrationsDir } from "@tidemark/db";
 import { type EngineContext, type HistoryRow, history, withDatabase } from "@tidemark/migrate";
-import { copyMigrations, memoryLogger, redisUrl } from "@tidemark/testkit";
-import { Redis } from "ioredis";
+import { copyMigrations, memoryLogger } from "@tidemark/testkit";
 
 const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-
-/** Delete every key under a queue prefix. */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** A requestedBy for test payloads. */
 export const testRequester = { via: "test" as const, host: "vitest", pid: process.pid };

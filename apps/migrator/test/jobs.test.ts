@@ -1,13 +1,20 @@
 import { existsSync } from "node:fs";
 import { createMigrationsQueue, type MigrationsQueue, QUEUE_NAME } from "@tidemark/jobs";
 import { type ProgressEvent, TidemarkError } from "@tidemark/migrate";
-import { createTempDatabase, dropDatabase, redisUrl, tempDir, uniqueQueuePrefix } from "@tidemark/testkit";
+import {
+  createTempDatabase,
+  dropDatabase,
+  dropQueuePrefix,
+  redisUrl,
+  tempDir,
+  uniqueQueuePrefix,
+} from "@tidemark/testkit";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMigratorConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { type Migrator, startMigrator } from "../src/worker.js";
-import { deletePrefix, hasStateTables, historyOf, testRequester } from "./helpers.js";
+import { hasStateTables, historyOf, testRequester } from "./helpers.js";
 
 const prefix = uniqueQueuePrefix();
 let db: { name: string; url: string };
@@ -33,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await queue?.close();
   await migrator?.stop("test done");
-  await deletePrefix(prefix);
+  await dropQueuePrefix(prefix);
   await dropDatabase(db.name);
   await backups.cleanup();
 });

@@ -3,11 +3,16 @@ import { once } from "node:events";
 import { rm } from "node:fs/promises";
 import { createMigrationsQueue, type MigrationsQueue } from "@tidemark/jobs";
 import { type ProgressEvent, TidemarkError } from "@tidemark/migrate";
-import { createTempDatabase, dropDatabase, redisUrl, uniqueQueuePrefix } from "@tidemark/testkit";
+import {
+  createTempDatabase,
+  dropDatabase,
+  dropQueuePrefix,
+  redisUrl,
+  uniqueQueuePrefix,
+} from "@tidemark/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   AFTER_SLOW,
-  deletePrefix,
   historyOf,
   SLOW,
   slowMigrations,
@@ -86,7 +91,7 @@ afterEach(async () => {
     await w.exited;
   }
   await queue.close();
-  await deletePrefix(prefix);
+  await dropQueuePrefix(prefix);
   await dropDatabase(db.name);
 });
 

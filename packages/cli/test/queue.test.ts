@@ -4,13 +4,13 @@ import { type EngineContext, type StatusReport, TidemarkError, upgrade } from "@
 import {
   createTempDatabase,
   dropDatabase,
+  dropQueuePrefix,
   memoryLogger,
   redisUrl,
   tempDir,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
 import { type Job, Worker } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
 
@@ -18,21 +18,6 @@ let db: { name: string; url: string };
 let backups: { dir: string; cleanup: () => Promise<void> };
 let env: Record<string, string>;
 const prefix = uniqueQueuePrefix();
-
-/** Delete every key under this file's queue prefix. */
-async function deletePrefix(): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function current(): Promise<string | null> {
   const r = await runCli(["status", "--json"], env);
@@ -56,7 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await dropDatabase(db.name);
   await backups.cleanup();
-  await deletePrefix();
+  await dropQueuePrefix(prefix);
 });
 
 describe.sequential("enqueue mode without a worker", () => {

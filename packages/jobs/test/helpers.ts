@@ -1,21 +1,3 @@
-import { redisUrl } from "@tidemark/testkit";
-import { Redis } from "ioredis";
-
-/** Delete every key under a queue prefix (BullMQ keys are `<prefix>:<queue>:…`). */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** A requestedBy for test payloads. */
 export const testRequester = { via: "test" as const, host: "vitest", pid: process.pid };
 

@@ -1,5 +1,5 @@
 import { TidemarkError } from "@tidemark/migrate";
-import { redisUrl, uniqueQueuePrefix } from "@tidemark/testkit";
+import { dropQueuePrefix, redisUrl, uniqueQueuePrefix } from "@tidemark/testkit";
 import { type Job, Queue, Worker } from "bullmq";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -9,7 +9,7 @@ import {
   QUEUE_NAME,
   toJobError,
 } from "../src/index.js";
-import { deletePrefix, fakeReport, testRequester } from "./helpers.js";
+import { fakeReport, testRequester } from "./helpers.js";
 
 // A fresh prefix per test: each starts from an empty queue and event stream.
 let prefix: string;
@@ -45,7 +45,7 @@ afterEach(async () => {
   await worker?.close();
   worker = undefined;
   await queue.close();
-  await deletePrefix(prefix);
+  await dropQueuePrefix(prefix);
 });
 
 describe("enqueue", () => {

@@ -91,3 +91,22 @@ export function memoryLogger() {
     };
   return { lines, info: at("info"), warn: at("warn"), error: at("error"), debug: at("debug") };
 }
+
+/** Delete every Redis key under a BullMQ prefix (a test file's queues), so runs leave nothing behind. */
+export async function dropQueuePrefix(prefix: string, url = redisUrl): Promise<number> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}

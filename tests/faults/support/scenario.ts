@@ -5,13 +5,13 @@ import {
   copyMigrations,
   createTempDatabase,
   dropDatabase,
+  dropQueuePrefix,
   redisUrl as sharedRedisUrl,
   tempDir,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
 import { afterAll, afterEach } from "vitest";
 import { type ApiProcess, type ManagedProcess, spawnApi } from "../../support/processes.js";
-import { dropQueuePrefix } from "../../support/queue.js";
 import { migrateTo, schemaDump } from "./database.js";
 import { type CliResult, kill9, runCli, startWorker, type WorkerOptions } from "./processes.js";
 
