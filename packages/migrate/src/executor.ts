@@ -1,8 +1,9 @@
 import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
+import { oneTripScript, runOneTrip } from "./one-trip.js";
 import { invalidIndexes } from "./session.js";
 import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "./state.js";
-import { blocksFor, readScript } from "./statements.js";
+import { blocksFor, readScript, type SqlBlock } from "./statements.js";
 import type { EngineContext, Migration, ProgressEvent, StepReport } from "./types.js";
 
 /** The context a TypeScript migration's `up`/`down` receives (DESIGN §5). */
@@ -50,6 +51,8 @@ type Body = {
   transactional: boolean;
   statements: number;
   text: string;
+  /** The SQL blocks, for the one-round-trip path (absent for TypeScript migrations). */
+  blocks?: SqlBlock[];
   run: (sql: Sql, cursor: Cursor) => Promise<void>;
 };
 
@@ -90,6 +93,7 @@ async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "dow
   const blocks = blocksFor(script, ctx.environment);
   return {
     transactional: !script.noTransaction,
+    blocks,
     text: blocks.map((b) => b.sql).join("\n"),
     statements: blocks.length,
     run: async (sql, cursor) => {
@@ -105,6 +109,23 @@ async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "dow
       }
     },
   };
+}
+
+/**
+ * The one-trip script failed as a whole; replay its statements one by one in a transaction that
+ * is always rolled back, so the error can name the statement. Not for lost sessions or lock
+ * timeouts, where the replay would only fail or wait again.
+ */
+async function locateFailure(sql: Sql, body: Body, cursor: Cursor, err: unknown): Promise<void> {
+  const code = String((err as { code?: string }).code);
+  if (SESSION_ENDED.has(code) || code === LOCK_NOT_AVAILABLE) return;
+  const replayed = new Error("replay done");
+  await sql
+    .begin(async (tx) => {
+      await body.run(tx as unknown as Sql, cursor);
+      throw replayed;
+    })
+    .catch(() => {});
 }
 
 /**
@@ -202,15 +223,32 @@ export async function runStep(
             await body.run(sql, cursor);
             return bookkeeping(sql);
           })()
-        : body.transactional
-          ? await sql.begin(async (tx) => {
-              await body.run(tx as unknown as Sql, cursor);
-              return bookkeeping(tx as unknown as Sql);
-            })
-          : await (async () => {
-              await body.run(sql, cursor);
-              return sql.begin((tx) => bookkeeping(tx as unknown as Sql));
-            })();
+        : body.transactional && body.blocks
+          ? await (async () => {
+              const script = oneTripScript(body.blocks as SqlBlock[], {
+                migration: m,
+                direction,
+                appliedBy,
+                environment: ctx.environment,
+                startedAt,
+                backupFile: position.backupFile ?? null,
+                asyncCommit: Boolean(position.asyncCommit),
+              });
+              await runOneTrip(sql, script).catch(async (err: unknown) => {
+                await locateFailure(sql, body, cursor, err);
+                throw err;
+              });
+              return Math.round(performance.now() - t0);
+            })()
+          : body.transactional
+            ? await sql.begin(async (tx) => {
+                await body.run(tx as unknown as Sql, cursor);
+                return bookkeeping(tx as unknown as Sql);
+              })
+            : await (async () => {
+                await body.run(sql, cursor);
+                return sql.begin((tx) => bookkeeping(tx as unknown as Sql));
+              })();
       position.onProgress?.({
         type: "step-done",
         revision: m.tag,
