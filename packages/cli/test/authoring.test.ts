@@ -3,9 +3,18 @@ import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { migrationsDir as seedMigrations, schemaFile as seedSchemaFile } from "@tidemark/db";
 import type { StatusReport } from "@tidemark/migrate";
-import { createTempDatabase, dropDatabase, tempDir, uniqueQueuePrefix } from "@tidemark/testkit";
+import {
+  createTempDatabase,
+  dropDatabase,
+  dropQueuePrefix,
+  tempDir,
+  uniqueQueuePrefix,
+} from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
+
+/** This file's queue keys (a refused enqueue still creates some), dropped afterwards. */
+const queuePrefix = uniqueQueuePrefix();
 
 // The temp schema imports drizzle-orm the way packages/db's own schema does.
 const dbNodeModules = path.join(path.dirname(seedMigrations), "node_modules");
@@ -23,7 +32,7 @@ function envFor(db: { url: string }, dir = migrationsDir): Record<string, string
     DATABASE_URL: db.url,
     TIDEMARK_MIGRATIONS_DIR: dir,
     TIDEMARK_SCHEMA_FILE: schemaFile,
-    TIDEMARK_QUEUE_PREFIX: uniqueQueuePrefix(),
+    TIDEMARK_QUEUE_PREFIX: queuePrefix,
     BACKUP_DIR: path.join(project.dir, "backups"),
   };
 }
@@ -41,6 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await dropQueuePrefix(queuePrefix);
   await dropDatabase(fresh.name);
   await dropDatabase(existing.name);
   await project.cleanup();

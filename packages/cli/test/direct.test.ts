@@ -2,9 +2,18 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { createDb } from "@tidemark/db";
 import type { HistoryRow, StatusReport } from "@tidemark/migrate";
-import { createTempDatabase, dropDatabase, tempDir, uniqueQueuePrefix } from "@tidemark/testkit";
+import {
+  createTempDatabase,
+  dropDatabase,
+  dropQueuePrefix,
+  tempDir,
+  uniqueQueuePrefix,
+} from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
+
+/** This file's queue keys (a refused enqueue still creates some), dropped afterwards. */
+const queuePrefix = uniqueQueuePrefix();
 
 let db: { name: string; url: string };
 let backups: { dir: string; cleanup: () => Promise<void> };
@@ -13,10 +22,11 @@ let env: Record<string, string>;
 beforeAll(async () => {
   db = await createTempDatabase("tm_cli");
   backups = await tempDir("tm-cli-backups-");
-  env = { DATABASE_URL: db.url, BACKUP_DIR: backups.dir, TIDEMARK_QUEUE_PREFIX: uniqueQueuePrefix() };
+  env = { DATABASE_URL: db.url, BACKUP_DIR: backups.dir, TIDEMARK_QUEUE_PREFIX: queuePrefix };
 });
 
 afterAll(async () => {
+  await dropQueuePrefix(queuePrefix);
   await dropDatabase(db.name);
   await backups.cleanup();
 });

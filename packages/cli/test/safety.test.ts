@@ -6,11 +6,15 @@ import {
   copyMigrations,
   createTempDatabase,
   dropDatabase,
+  dropQueuePrefix,
   tempDir,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
+
+/** This file's queue keys (a refused enqueue still creates some), dropped afterwards. */
+const queuePrefix = uniqueQueuePrefix();
 
 let db: { name: string; url: string };
 let scratch: { dir: string; cleanup: () => Promise<void> };
@@ -50,11 +54,12 @@ beforeAll(async () => {
     DATABASE_URL: db.url,
     BACKUP_DIR: scratch.dir,
     TIDEMARK_MIGRATIONS_DIR: dir,
-    TIDEMARK_QUEUE_PREFIX: uniqueQueuePrefix(),
+    TIDEMARK_QUEUE_PREFIX: queuePrefix,
   };
 });
 
 afterAll(async () => {
+  await dropQueuePrefix(queuePrefix);
   await dropDatabase(db.name);
   await scratch.cleanup();
   await rm(dir, { recursive: true, force: true });
