@@ -15,6 +15,7 @@ export default defineConfig({
     ],
   },
   test: {
+    setupFiles: [`${root}vitest.setup.ts`],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each file has its own database and queue prefix, but the machine has 2 cores.

@@ -55,11 +55,14 @@ export async function withTempDatabase<T>(fn: (db: { name: string; url: string }
   }
 }
 
-/** Temp dirs made for this test process, removed when it exits whatever the tests did. */
+/** Temp dirs made by this test file; the shared vitest setup removes them after the file. */
 const madeDirs = new Set<string>();
-process.once("exit", () => {
+
+/** Remove every temp dir this process made through the testkit (called after each test file). */
+export function removeTempDirs(): void {
   for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
-});
+  madeDirs.clear();
+}
 
 /** Copy a migrations folder into a temp dir so a test can edit it; returns the copy's path. */
 export async function copyMigrations(from: string): Promise<string> {
