@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import type { Sql } from "./connection.js";
+import type { HistoryRow } from "./reports.js";
 import type { Migration } from "./types.js";
 
 /** A row of drizzle's own bookkeeping table. */
@@ -9,20 +10,11 @@ export interface DrizzleRow {
   createdAt: number;
 }
 
-/** A row to append to `tidemark.history`. `direction` also takes 'restore' and 'stamp' for non-migration events. */
-export interface NewHistoryRow {
-  revision: string;
-  direction: "up" | "down" | "restore" | "stamp";
-  checksum: string | null;
+/** A row to append to `tidemark.history`: a {@link HistoryRow} before the database gives it an id. */
+export type NewHistoryRow = Omit<HistoryRow, "id" | "startedAt" | "finishedAt"> & {
   startedAt: Date;
   finishedAt: Date | null;
-  durationMs: number | null;
-  appliedBy: Record<string, unknown>;
-  environment: string;
-  status: "ok" | "failed";
-  error: string | null;
-  backupFile: string | null;
-}
+};
 
 /** Create `drizzle.__drizzle_migrations` (drizzle-orm's exact DDL) and `tidemark.history` if missing. */
 export async function ensureStateTables(sql: Sql): Promise<void> {

@@ -1,18 +1,15 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { adminQuery, databaseUrl, uniqueId } from "@tidemark/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTidemarkError, type TidemarkError } from "../../src/errors.js";
-import { folderContents, seedSchema, tempProject } from "./project.js";
+import { cleanupAfterEach, folderContents, seedSchema, tempProject } from "./project.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const defer = cleanupAfterEach();
 
 async function project() {
   const p = await tempProject();
-  cleanups.push(p.cleanup);
+  defer(p.cleanup);
   return p;
 }
 

@@ -5,8 +5,9 @@ import { withTempDatabase } from "@tidemark/testkit";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
+  cleanupAfterEach,
   drizzleKit,
   drizzleKitCheck,
   folderContents,
@@ -16,14 +17,11 @@ import {
 } from "./project.js";
 
 const LAST_SEED = "0004_set_default_avatar_url";
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const defer = cleanupAfterEach();
 
 async function project() {
   const p = await tempProject();
-  cleanups.push(p.cleanup);
+  defer(p.cleanup);
   return p;
 }
 

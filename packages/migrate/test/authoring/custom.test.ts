@@ -1,29 +1,16 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import postgres from "postgres";
-import { afterEach, describe, expect, it } from "vitest";
-import { drizzleKitCheck, tempProject, upAndDown } from "./project.js";
+import { describe, expect, it } from "vitest";
+import { cleanupAfterEach, drizzleKitCheck, query, tempProject, upAndDown } from "./project.js";
 
 const LAST_SEED = "0004_set_default_avatar_url";
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const defer = cleanupAfterEach();
 
 async function project() {
   const p = await tempProject();
-  cleanups.push(p.cleanup);
+  defer(p.cleanup);
   return p;
-}
-
-async function query(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await sql.unsafe(text);
-  } finally {
-    await sql.end();
-  }
 }
 
 async function readJson(file: string) {

@@ -2,34 +2,21 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { migrationsDir as seedDir } from "@tidemark/db";
 import { copyMigrations, createTempDatabase, databaseUrl, dropDatabase, uniqueId } from "@tidemark/testkit";
-import postgres from "postgres";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { initProject } from "../../src/authoring/index.js";
 import { isTidemarkError } from "../../src/errors.js";
 import { upgrade } from "../../src/upgrade.js";
 import { testContext } from "../support.js";
-import { seedSchema, tempProject } from "./project.js";
+import { cleanupAfterEach, query, seedSchema, tempProject } from "./project.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function query(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await sql.unsafe(text);
-  } finally {
-    await sql.end();
-  }
-}
+const defer = cleanupAfterEach();
 
 /** An empty-folder project and a database that already holds the seed tables, without any migration record. */
 async function existingDatabase() {
   const p = await tempProject({ empty: true });
-  cleanups.push(p.cleanup);
+  defer(p.cleanup);
   const db = await createTempDatabase("tm_init");
-  cleanups.push(() => dropDatabase(db.name));
+  defer(() => dropDatabase(db.name));
   const history = await copyMigrations(seedDir);
   await upgrade(testContext(db.url, { migrationsDir: history }).ctx);
   await query(db.url, "drop schema drizzle cascade; drop schema tidemark cascade");
@@ -40,9 +27,9 @@ async function existingDatabase() {
 describe("init", () => {
   it("creates the baseline migration of a new project and applies it, creating the database", async () => {
     const p = await tempProject({ empty: true });
-    cleanups.push(p.cleanup);
+    defer(p.cleanup);
     const name = uniqueId("tm_init_new");
-    cleanups.push(() => dropDatabase(name));
+    defer(() => dropDatabase(name));
     const result = await initProject({
       migrationsDir: p.migrationsDir,
       schemaFile: p.schemaFile,
@@ -118,7 +105,7 @@ describe("init", () => {
 
   it("leaves a project that already has migrations alone", async () => {
     const p = await tempProject();
-    cleanups.push(p.cleanup);
+    defer(p.cleanup);
     const result = await initProject({
       migrationsDir: p.migrationsDir,
       schemaFile: p.schemaFile,

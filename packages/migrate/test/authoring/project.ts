@@ -5,6 +5,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { migrationsDir as seedDir } from "@tidemark/db";
 import { adminUrl, createTempDatabase, dropDatabase, memoryLogger, tempDir } from "@tidemark/testkit";
+import postgres from "postgres";
+import { afterEach } from "vitest";
 import { createMigration } from "../../src/authoring/index.js";
 import type { CreateOptions } from "../../src/authoring/types.js";
 import { rollback } from "../../src/rollback.js";
@@ -130,5 +132,26 @@ export async function upAndDown(
     return { before, after, restored, up, down };
   } finally {
     await dropDatabase(db.name);
+  }
+}
+
+/** Register cleanups that run, newest first, after each test of the calling file. */
+export function cleanupAfterEach(): (cleanup: () => Promise<void>) => void {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return (cleanup) => {
+    cleanups.push(cleanup);
+  };
+}
+
+/** Run one query on a database through a short-lived connection. */
+export async function query(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await sql.unsafe(text);
+  } finally {
+    await sql.end();
   }
 }

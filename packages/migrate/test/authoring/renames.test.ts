@@ -1,30 +1,25 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RenameQuestion } from "../../src/authoring/types.js";
 import { isTidemarkError } from "../../src/errors.js";
-import { drizzleKitCheck, folderContents, seedSchema, tempProject, upAndDown } from "./project.js";
+import {
+  cleanupAfterEach,
+  drizzleKitCheck,
+  folderContents,
+  query,
+  seedSchema,
+  tempProject,
+  upAndDown,
+} from "./project.js";
 
 const LAST_SEED = "0004_set_default_avatar_url";
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const defer = cleanupAfterEach();
 
 async function project() {
   const p = await tempProject();
-  cleanups.push(p.cleanup);
+  defer(p.cleanup);
   return p;
-}
-
-async function query(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await sql.unsafe(text);
-  } finally {
-    await sql.end();
-  }
 }
 
 function sortedLines(dump: string): string[] {
