@@ -104,6 +104,11 @@ export async function waitForJob(deps: WaitDeps, jobId: string, options: AwaitOp
       if (fresh?.returnvalue != null) return parseAny(jobName, fresh.returnvalue);
       return missing(); // trimmed meanwhile: the event stream still has the result
     };
+    const failedAgain = async (): Promise<JobResult> => {
+      const fresh = await queue.getJob(jobId);
+      if (fresh) return failed(fresh.failedReason, fresh);
+      return missing(); // trimmed meanwhile: the event stream still has the reason
+    };
     /** Read the job's state; settle if it is final. Returns the state otherwise. */
     const inspect = async (): Promise<string> => {
       const job = await queue.getJob(jobId);
@@ -113,10 +118,10 @@ export async function waitForJob(deps: WaitDeps, jobId: string, options: AwaitOp
         return "missing";
       }
       name = job.name;
-      // The job was read before getState(): if it completed in between, its returnvalue in
-      // hand is still null. Read the result again rather than parse that stale copy.
+      // The job was read before getState(): if it finished in between, the copy in hand has
+      // no returnvalue or failedReason yet. Read the job again rather than trust that copy.
       if (state === "completed") settle(async () => completedResult(job.name));
-      if (state === "failed") settle(() => failed(job.failedReason, job));
+      if (state === "failed") settle(() => failedAgain());
       lastState = state;
       return state;
     };
