@@ -1,15 +1,15 @@
 import { backup } from "./backup/backup.js";
 import { withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
-import { runStep } from "./executor.js";
 import { readMigrations } from "./journal.js";
 import { withMigrationLock } from "./lock.js";
 import { dataLosses } from "./losses.js";
 import { analyze, type MigrationState, planRollback } from "./plan.js";
 import type { RollbackPreview } from "./reports.js";
+import { runSteps } from "./run-steps.js";
 import { configureSession } from "./session.js";
 import { readApplied } from "./state.js";
-import type { EngineContext, Migration, ProgressEvent, RunReport, StepReport } from "./types.js";
+import type { EngineContext, Migration, ProgressEvent, RunReport } from "./types.js";
 
 /** Options of {@link rollback}. */
 export interface RollbackOptions {
@@ -86,7 +86,15 @@ export async function rollback(ctx: EngineContext, options: RollbackOptions): Pr
         { from: state.current, to, steps: plan.length, backupFile: result.backupFile },
         "rolling back",
       );
-      result.steps = await revertEach(sql, ctx, plan, options, result.backupFile);
+      const backupFile = result.backupFile;
+      result.steps = await runSteps(sql, ctx, plan, "down", { ...options, backupFile }).catch(
+        (err: unknown) => {
+          if (err instanceof TidemarkError && backupFile) {
+            err.message += ` The restore point taken before this rollback is ${backupFile} (pnpm cli restore ${backupFile}).`;
+          }
+          throw err;
+        },
+      );
       if (result.steps.length < plan.length) {
         result.interrupted = true;
         result.to = targetOf(state, plan.slice(0, result.steps.length));
@@ -94,29 +102,4 @@ export async function rollback(ctx: EngineContext, options: RollbackOptions): Pr
       return result;
     });
   });
-}
-
-async function revertEach(
-  sql: Parameters<typeof runStep>[0],
-  ctx: EngineContext,
-  plan: Migration[],
-  options: RollbackOptions,
-  backupFile: string | undefined,
-): Promise<StepReport[]> {
-  const steps: StepReport[] = [];
-  for (const [index, m] of plan.entries()) {
-    if (options.shouldStop?.()) break;
-    // Only the last step waits for its WAL flush, which makes every earlier commit durable too.
-    const asyncCommit = index < plan.length - 1;
-    const position = { index, total: plan.length, onProgress: options.onProgress, backupFile, asyncCommit };
-    try {
-      steps.push(await runStep(sql, ctx, m, "down", position));
-    } catch (err) {
-      if (err instanceof TidemarkError && backupFile) {
-        err.message += ` The restore point taken before this rollback is ${backupFile} (pnpm cli restore ${backupFile}).`;
-      }
-      throw err;
-    }
-  }
-  return steps;
 }

@@ -5,6 +5,7 @@ import { readMigrations } from "./journal.js";
 import { withMigrationLock } from "./lock.js";
 import { analyze, planUpgrade } from "./plan.js";
 import { pushSchemaTables } from "./push.js";
+import { runSteps } from "./run-steps.js";
 import { configureSession } from "./session.js";
 import { ensureStateTables, readApplied } from "./state.js";
 import { readScript } from "./statements.js";
@@ -52,7 +53,7 @@ export async function upgrade(ctx: EngineContext, options: UpgradeOptions = {}):
         ctx.logger.info({ from: state.current, pending: plan.length }, "applying migrations");
         const steps = options.singleTransaction
           ? await applyInOneTransaction(sql, ctx, plan, options)
-          : await applyEach(sql, ctx, plan, options);
+          : await runSteps(sql, ctx, plan, "up", options);
         const result = report(state.current, steps.at(-1)?.revision ?? state.current, false, steps);
         if (steps.length < plan.length) result.interrupted = true;
         return result;
@@ -60,31 +61,6 @@ export async function upgrade(ctx: EngineContext, options: UpgradeOptions = {}):
     },
     { create: !options.dryRun },
   );
-}
-
-async function applyEach(
-  sql: Parameters<typeof runStep>[0],
-  ctx: EngineContext,
-  plan: Migration[],
-  options: UpgradeOptions,
-): Promise<StepReport[]> {
-  const steps: StepReport[] = [];
-  for (const [index, m] of plan.entries()) {
-    if (options.shouldStop?.()) {
-      ctx.logger.warn({ next: m.tag }, "stopping before the next migration: shutdown requested");
-      break;
-    }
-    const last = index === plan.length - 1;
-    steps.push(
-      await runStep(sql, ctx, m, "up", {
-        index,
-        total: plan.length,
-        onProgress: options.onProgress,
-        asyncCommit: !last,
-      }),
-    );
-  }
-  return steps;
 }
 
 async function applyInOneTransaction(
