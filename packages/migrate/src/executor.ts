@@ -216,39 +216,41 @@ export async function runStep(
       });
       return durationMs;
     };
+    /** Run the body with its bookkeeping the way this step needs; resolves with its duration. */
+    const execute = async (): Promise<number> => {
+      if (position.inTransaction) {
+        await body.run(sql, cursor);
+        return bookkeeping(sql);
+      }
+      if (body.transactional && body.blocks) {
+        const script = oneTripScript(body.blocks, {
+          migration: m,
+          direction,
+          appliedBy,
+          environment: ctx.environment,
+          startedAt,
+          backupFile: position.backupFile ?? null,
+          asyncCommit: Boolean(position.asyncCommit),
+        });
+        await runOneTrip(sql, script).catch(async (err: unknown) => {
+          await locateFailure(sql, body, cursor, err);
+          throw err;
+        });
+        return Math.round(performance.now() - t0);
+      }
+      if (body.transactional) {
+        return sql.begin(async (tx) => {
+          await body.run(tx as unknown as Sql, cursor);
+          return bookkeeping(tx as unknown as Sql);
+        }) as Promise<number>;
+      }
+      // Outside a transaction (CREATE INDEX CONCURRENTLY…): the bookkeeping commits on its own.
+      await body.run(sql, cursor);
+      return sql.begin((tx) => bookkeeping(tx as unknown as Sql)) as Promise<number>;
+    };
     try {
       if (!body.transactional) await dropInterruptedIndexes(sql, ctx, m, body.text);
-      const durationMs = position.inTransaction
-        ? await (async () => {
-            await body.run(sql, cursor);
-            return bookkeeping(sql);
-          })()
-        : body.transactional && body.blocks
-          ? await (async () => {
-              const script = oneTripScript(body.blocks as SqlBlock[], {
-                migration: m,
-                direction,
-                appliedBy,
-                environment: ctx.environment,
-                startedAt,
-                backupFile: position.backupFile ?? null,
-                asyncCommit: Boolean(position.asyncCommit),
-              });
-              await runOneTrip(sql, script).catch(async (err: unknown) => {
-                await locateFailure(sql, body, cursor, err);
-                throw err;
-              });
-              return Math.round(performance.now() - t0);
-            })()
-          : body.transactional
-            ? await sql.begin(async (tx) => {
-                await body.run(tx as unknown as Sql, cursor);
-                return bookkeeping(tx as unknown as Sql);
-              })
-            : await (async () => {
-                await body.run(sql, cursor);
-                return sql.begin((tx) => bookkeeping(tx as unknown as Sql));
-              })();
+      const durationMs = await execute();
       position.onProgress?.({
         type: "step-done",
         revision: m.tag,
