@@ -3,15 +3,9 @@ import path from "node:path";
 import { adminQuery, databaseUrl, uniqueId } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTidemarkError, type TidemarkError } from "../../src/errors.js";
-import { cleanupAfterEach, folderContents, seedSchema, tempProject } from "./project.js";
+import { folderContents, projectsPerTest, seedSchema } from "./project.js";
 
-const defer = cleanupAfterEach();
-
-async function project() {
-  const p = await tempProject();
-  defer(p.cleanup);
-  return p;
-}
+const { project } = projectsPerTest();
 
 async function failure(promise: Promise<unknown>): Promise<TidemarkError> {
   const err = await promise.then(

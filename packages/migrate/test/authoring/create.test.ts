@@ -7,23 +7,16 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import {
-  cleanupAfterEach,
   drizzleKit,
   drizzleKitCheck,
   folderContents,
+  projectsPerTest,
   seedSchema,
-  tempProject,
   upAndDown,
 } from "./project.js";
 
 const LAST_SEED = "0004_set_default_avatar_url";
-const defer = cleanupAfterEach();
-
-async function project() {
-  const p = await tempProject();
-  defer(p.cleanup);
-  return p;
-}
+const { project } = projectsPerTest();
 
 async function withSql<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });

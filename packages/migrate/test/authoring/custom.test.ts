@@ -2,16 +2,10 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanupAfterEach, drizzleKitCheck, query, tempProject, upAndDown } from "./project.js";
+import { drizzleKitCheck, projectsPerTest, query, upAndDown } from "./project.js";
 
 const LAST_SEED = "0004_set_default_avatar_url";
-const defer = cleanupAfterEach();
-
-async function project() {
-  const p = await tempProject();
-  defer(p.cleanup);
-  return p;
-}
+const { project } = projectsPerTest();
 
 async function readJson(file: string) {
   return JSON.parse(await readFile(file, "utf8"));

@@ -7,14 +7,13 @@ import { initProject } from "../../src/authoring/index.js";
 import { isTidemarkError } from "../../src/errors.js";
 import { upgrade } from "../../src/upgrade.js";
 import { testContext } from "../support.js";
-import { cleanupAfterEach, query, seedSchema, tempProject } from "./project.js";
+import { projectsPerTest, query, seedSchema } from "./project.js";
 
-const defer = cleanupAfterEach();
+const { defer, project } = projectsPerTest();
 
 /** An empty-folder project and a database that already holds the seed tables, without any migration record. */
 async function existingDatabase() {
-  const p = await tempProject({ empty: true });
-  defer(p.cleanup);
+  const p = await project({ empty: true });
   const db = await createTempDatabase("tm_init");
   defer(() => dropDatabase(db.name));
   const history = await copyMigrations(seedDir);
@@ -26,8 +25,7 @@ async function existingDatabase() {
 
 describe("init", () => {
   it("creates the baseline migration of a new project and applies it, creating the database", async () => {
-    const p = await tempProject({ empty: true });
-    defer(p.cleanup);
+    const p = await project({ empty: true });
     const name = uniqueId("tm_init_new");
     defer(() => dropDatabase(name));
     const result = await initProject({
@@ -104,8 +102,7 @@ describe("init", () => {
   });
 
   it("leaves a project that already has migrations alone", async () => {
-    const p = await tempProject();
-    defer(p.cleanup);
+    const p = await project();
     const result = await initProject({
       migrationsDir: p.migrationsDir,
       schemaFile: p.schemaFile,

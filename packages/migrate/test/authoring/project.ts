@@ -135,15 +135,24 @@ export async function upAndDown(
   }
 }
 
-/** Register cleanups that run, newest first, after each test of the calling file. */
-export function cleanupAfterEach(): (cleanup: () => Promise<void>) => void {
+/**
+ * Per-file test helpers: `project()` makes a temp project and `defer()` registers any other
+ * cleanup; all of them run, newest first, after each test.
+ */
+export function projectsPerTest() {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
-  return (cleanup) => {
+  const defer = (cleanup: () => Promise<void>): void => {
     cleanups.push(cleanup);
   };
+  const project = async (options?: { empty?: boolean }) => {
+    const p = await tempProject(options);
+    defer(p.cleanup);
+    return p;
+  };
+  return { defer, project };
 }
 
 /** Run one query on a database through a short-lived connection. */

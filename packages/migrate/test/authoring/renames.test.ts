@@ -3,24 +3,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RenameQuestion } from "../../src/authoring/types.js";
 import { isTidemarkError } from "../../src/errors.js";
-import {
-  cleanupAfterEach,
-  drizzleKitCheck,
-  folderContents,
-  query,
-  seedSchema,
-  tempProject,
-  upAndDown,
-} from "./project.js";
+import { drizzleKitCheck, folderContents, projectsPerTest, query, seedSchema, upAndDown } from "./project.js";
 
 const LAST_SEED = "0004_set_default_avatar_url";
-const defer = cleanupAfterEach();
-
-async function project() {
-  const p = await tempProject();
-  defer(p.cleanup);
-  return p;
-}
+const { project } = projectsPerTest();
 
 function sortedLines(dump: string): string[] {
   return dump
