@@ -29,8 +29,10 @@ export async function withMigrationLock<T>(
       markLocked(sql);
       break;
     }
-    const holder = await lockHolder(sql);
-    if (Date.now() >= deadline) {
+    const expired = Date.now() >= deadline;
+    // Who holds it is only worth a catalog query when we say so: once, and on giving up.
+    const holder = expired || !announced ? await lockHolder(sql) : null;
+    if (expired) {
       throw new TidemarkError(
         "TM_LOCK_BUSY",
         `Another migration run (pid ${holder?.pid ?? "?"}, ${holder?.applicationName ?? "unknown"}) has held the migration lock for over ${Math.round(waitMs / 1000)}s. Check it with \`pnpm cli status\`; if it is stuck, end it with SELECT pg_terminate_backend(${holder?.pid ?? "<pid>"}).`,
