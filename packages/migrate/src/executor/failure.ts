@@ -54,6 +54,7 @@ export function ranges(numbers: number[]): string {
 
 const statements = (numbers: number[]) =>
   `${numbers.length === 1 ? "statement" : "statements"} ${ranges(numbers)}`;
+const capitalized = (text: string) => `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}`;
 
 /** What of the failed step is still in the database, and what to do about it: always true. */
 function whatStayed(how: HowItRan, failed: number | undefined, verb: string, lost: boolean): string {
@@ -68,7 +69,7 @@ function whatStayed(how: HowItRan, failed: number | undefined, verb: string, los
     lost && failed ? ` Statement ${failed} may or may not have completed before the connection dropped.` : "";
   const why = `It runs outside a transaction (${how.mode.reason}${how.mode.line ? ` on line ${how.mode.line}` : ""})`;
   const rolledBack = undone.length
-    ? ` ${statements(undone)} ran inside the file's own BEGIN and were rolled back.`
+    ? ` ${capitalized(statements(undone))} ran inside the file's own BEGIN and were rolled back.`
     : "";
   if (kept.length === 0) {
     return `${why}, but none of its statements had committed, so nothing of it was kept.${rolledBack}${inFlight}`;
