@@ -26,7 +26,7 @@ const NO_TRANSACTION = "tidemark:no-transaction";
 const MAY_RUN_OUTSIDE =
   /\b(?:begin|start\s+transaction|commit|end|rollback|abort|call|prepare|concurrently|vacuum|database|tablespace|system|subscription|discard|cluster|reindex)\b/i;
 
-/** True when the file's first line is `-- tidemark:no-transaction` (ARCHITECTURE.md, "How a migration runs"). */
+/** True when the file's first line is `-- tidemark:no-transaction` (ARCHITECTURE.md, Invariants: "How a migration runs"). */
 export function hasNoTransactionDirective(sql: string): boolean {
   const firstLine = (sql.split("\n", 1)[0] ?? "").replace(/^\uFEFF/, "").trim();
   return firstLine.startsWith("--") && firstLine.slice(2).trim().startsWith(NO_TRANSACTION);

@@ -2,8 +2,8 @@ import { createTempDatabase, dropDatabase } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeFailure } from "../src/executor/failure.js";
-import { upgrade } from "../src/upgrade.js";
 import type { Migration } from "../src/types.js";
+import { upgrade } from "../src/upgrade.js";
 import { testContext } from "./support.js";
 
 const dbs: string[] = [];
@@ -41,7 +41,14 @@ describe("the one-round-trip bookkeeping", () => {
 });
 
 describe("failure reports", () => {
-  const m = { idx: 3, tag: "0003_x", when: 1, kind: "sql", file: "/m/0003_x.sql", checksum: "c" } as Migration;
+  const m = {
+    idx: 3,
+    tag: "0003_x",
+    when: 1,
+    kind: "sql",
+    file: "/m/0003_x.sql",
+    checksum: "c",
+  } as Migration;
   const pgError = Object.assign(new Error('relation "t" does not exist'), { code: "42P01" });
 
   it("tells a failed down migration to run rollback again, not upgrade", async () => {

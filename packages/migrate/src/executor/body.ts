@@ -4,7 +4,7 @@ import type { RunMode } from "../run-mode.js";
 import { blocksFor, readScript, type SqlBlock, type SqlStatement, statementsFor } from "../statements.js";
 import type { EngineContext, Migration } from "../types.js";
 
-/** The context a TypeScript migration's `up`/`down` receives (see docs/ on TypeScript migrations). */
+/** The context a TypeScript migration's `up`/`down` receives (README.md, "Data changes"). */
 export interface CodeMigrationContext {
   sql: Sql;
   env: string;

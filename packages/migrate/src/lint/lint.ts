@@ -19,7 +19,7 @@ export interface LintSqlOptions {
   file: string;
   /** Revision id reported in findings. */
   revision?: string;
-  /** Whether the SQL runs inside one transaction (DESIGN §4). */
+  /** Whether the SQL runs inside one transaction (decided by run-mode.ts). */
   transactional: boolean;
   /**
    * Tables that already exist before this SQL runs (`name`, or `schema.name` outside public).
