@@ -4,6 +4,7 @@ import { copyMigrations, createTempDatabase, dropDatabase, fixtureDir } from "@t
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { isTidemarkError } from "../src/errors.js";
+import type { EngineContext } from "../src/types.js";
 import { upgrade } from "../src/upgrade.js";
 import { addMigration, testContext } from "./support.js";
 
@@ -14,11 +15,11 @@ afterAll(async () => {
 });
 
 /** The escaped-history fixture applied to a fresh database, plus one more migration to fail. */
-async function appliedHistoryPlus(tag: string, up: string) {
+async function appliedHistoryPlus(tag: string, up: string, overrides: Partial<EngineContext> = {}) {
   const db = await createTempDatabase("tmf");
   dbs.push(db.name);
   const dir = await copyMigrations(fixtureDir("escaped-history"));
-  const { ctx } = testContext(db.url, { migrationsDir: dir });
+  const { ctx } = testContext(db.url, { migrationsDir: dir, ...overrides });
   await upgrade(ctx);
   await addMigration(dir, tag, up);
   return { db, dir, ctx };
@@ -108,5 +109,75 @@ describe("a failure inside a file that runs outside a transaction", () => {
     expect(err.message).toContain("at statement 3 (line 6 of");
     expect(err.message).toContain("Nothing of it was kept");
     expect(await count(db.url, "select 1 from pg_tables where tablename = 'pairs'")).toBe(0);
+  });
+});
+
+describe("a file that runs outside a transaction, beyond failures", () => {
+  it("resumes a lock-timeout retry at the statement that waited, without repeating committed ones", async () => {
+    const up = [
+      "COMMIT;",
+      'CREATE TABLE "once" ("id" integer);',
+      'ALTER TABLE "events" ADD COLUMN "note" text;',
+    ].join(BP);
+    const { db, ctx } = await appliedHistoryPlus("0019_wait", up, { lockTimeoutMs: 200, lockRetries: 3 });
+    const blocker = postgres(db.url, { max: 1, onnotice: () => {} });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    // An open transaction that read "events" blocks the ALTER until the first retry lets it go.
+    const holding = blocker.begin(async (tx) => {
+      await tx`select 1 from "events" limit 1`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    let retries = 0;
+    try {
+      const onProgress = (e: { type: string }) => {
+        if (e.type !== "retry") return;
+        retries++;
+        release();
+      };
+      const report = await upgrade(ctx, { onProgress });
+      expect(report.steps.map((s) => s.revision)).toEqual(["0019_wait"]);
+    } finally {
+      release();
+      await holding;
+      await blocker.end();
+    }
+    expect(retries).toBeGreaterThan(0);
+    expect(await count(db.url, "select 1 from pg_tables where tablename = 'once'")).toBe(1);
+    expect(await count(db.url, "select 1 from information_schema.columns where column_name = 'note'")).toBe(
+      1,
+    );
+  });
+
+  it("refuses --single-transaction, naming the file and the statement that takes it outside", async () => {
+    const db = await createTempDatabase("tmf");
+    dbs.push(db.name);
+    const { ctx } = testContext(db.url, { migrationsDir: fixtureDir("escaped-history") });
+    const err = await failure(upgrade(ctx, { singleTransaction: true }));
+    expect(err.code).toBe("TM_USAGE");
+    expect(err.message).toContain(
+      "Migration 0007_concurrent_indexes must run outside a transaction (COMMIT on line 2)",
+    );
+    expect(await count(db.url, "select 1 from drizzle.__drizzle_migrations")).toBe(0);
+  });
+
+  it("names the line of PostgreSQL's error position in a transactional file, not the comment above the statement", async () => {
+    const up = [
+      'CREATE TABLE "notes" ("id" integer);',
+      '-- totals\nSELECT\n  count(*),\n  "missing"\nFROM "notes";',
+    ].join(BP);
+    const { ctx, dir } = await appliedHistoryPlus("0019_totals", up);
+    const err = await failure(upgrade(ctx));
+    const file = path.join(dir, "0019_totals.sql");
+    expect(err.message).toContain(`at statement 2 (line 4 of ${file}; the error is on line 6)`);
+    expect(err.message).toContain("Nothing of it was kept");
   });
 });
