@@ -180,4 +180,12 @@ describe("a file that runs outside a transaction, beyond failures", () => {
     expect(err.message).toContain(`at statement 2 (line 4 of ${file}; the error is on line 6)`);
     expect(err.message).toContain("Nothing of it was kept");
   });
+
+  it("names the statement whose text ends too early, though PostgreSQL points past it", async () => {
+    const up = ["SELECT 1;", 'CREATE TABLE "half" (\n  "id" integer,'].join(BP);
+    const { ctx, dir } = await appliedHistoryPlus("0019_half", up);
+    const err = await failure(upgrade(ctx));
+    const file = path.join(dir, "0019_half.sql");
+    expect(err.message).toContain(`at statement 2 (line 3 of ${file}; the error is on line 4)`);
+  });
 });

@@ -68,7 +68,8 @@ function locateByPosition(file: string, blocks: SqlBlock[], script: OneTripScrip
   const at = position - 1;
   for (const [i, block] of blocks.entries()) {
     const start = script.blockStarts[i] ?? Number.POSITIVE_INFINITY;
-    if (at < start || at > start + codePoints(block.sql)) continue;
+    // Up to the separator after the block: "at end of input" errors point just past its text.
+    if (at < start || at > start + codePoints(block.sql) + 1) continue;
     const info = statementInfo(file, i + 1, block.line, block.sql);
     return { ...info, errorLine: lineAt(block.sql, block.line, at - start) };
   }
