@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { migrationsDir as demoDir } from "@tidemark/db";
 import { copyMigrations, createTempDatabase, dropDatabase, fixtureDir } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
@@ -187,5 +188,19 @@ describe("a file that runs outside a transaction, beyond failures", () => {
     const err = await failure(upgrade(ctx));
     const file = path.join(dir, "0019_half.sql");
     expect(err.message).toContain(`at statement 2 (line 3 of ${file}; the error is on line 4)`);
+  });
+
+  it("points at the error's line inside --single-transaction too, and says the whole run was undone", async () => {
+    const db = await createTempDatabase("tmf");
+    dbs.push(db.name);
+    const dir = await copyMigrations(demoDir);
+    await addMigration(dir, "0005_totals", '-- totals\nSELECT\n  count(*),\n  "missing"\nFROM "users";');
+    const { ctx } = testContext(db.url, { migrationsDir: dir });
+    const err = await failure(upgrade(ctx, { singleTransaction: true }));
+    expect(err.message).toContain(
+      `at statement 1 (line 2 of ${path.join(dir, "0005_totals.sql")}; the error is on line 4)`,
+    );
+    expect(err.message).toContain("Nothing of this run was kept");
+    expect(await count(db.url, "select 1 from pg_tables where schemaname = 'public'")).toBe(0);
   });
 });

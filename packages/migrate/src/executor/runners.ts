@@ -5,7 +5,7 @@ import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "../state.js";
 import type { EngineContext } from "../types.js";
 import type { Body } from "./body.js";
 import type { HowItRan } from "./failure.js";
-import { type Cursor, locateFailure, statementInfo } from "./locate.js";
+import { type Cursor, errorPosition, lineAt, locateFailure, statementInfo } from "./locate.js";
 import { type OutsideProgress, runOutside } from "./outside.js";
 
 /** One attempt at a step: what runs, how it is recorded, and where its progress is kept. */
@@ -61,8 +61,16 @@ async function runBodyIn(sql: Sql, body: Body, cursor: Cursor): Promise<void> {
     );
   }
   for (const [i, block] of body.blocks.entries()) {
-    cursor.at = statementInfo(body.file, i + 1, block.line, block.sql);
-    await sql.unsafe(block.sql).simple();
+    const at = statementInfo(body.file, i + 1, block.line, block.sql);
+    cursor.at = at;
+    await sql
+      .unsafe(block.sql)
+      .simple()
+      .catch((err: unknown) => {
+        const position = errorPosition(err);
+        if (position) at.errorLine = lineAt(block.sql, block.line, position - 1);
+        throw err;
+      });
   }
   cursor.at = undefined;
 }
