@@ -8,7 +8,7 @@ export type Sql = postgres.Sql;
 
 /** Options of {@link withDatabase}. */
 export interface SessionOptions {
-  /** Create the database when it does not exist (DESIGN §4); read-only commands leave it alone. */
+  /** Create the database when it does not exist (every command that migrates); read-only commands leave it alone. */
   create?: boolean;
 }
 

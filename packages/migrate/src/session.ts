@@ -1,10 +1,10 @@
 import type { Sql } from "./connection.js";
 import type { EngineContext } from "./types.js";
 
-/** Default lock_timeout (DESIGN §4): short, so a migration never queues application traffic for long. */
+/** Default lock_timeout: short, so a migration never queues application traffic for long. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
-/** Apply the migrating session's timeouts (DESIGN §4). */
+/** Apply the migrating session's timeouts (README.md lists the variables that set them). */
 export async function configureSession(sql: Sql, ctx: EngineContext): Promise<void> {
   const lockTimeout = ctx.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const statementTimeout = ctx.statementTimeoutMs ?? 0;

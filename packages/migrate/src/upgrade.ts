@@ -59,7 +59,8 @@ export async function upgrade(ctx: EngineContext, options: UpgradeOptions = {}):
         return result;
       });
     },
-    { create: !options.dryRun },
+    // A dry run creates a missing database too: the plan it shows is the one upgrade will run.
+    { create: true },
   );
 }
 
@@ -70,10 +71,14 @@ async function applyInOneTransaction(
   options: UpgradeOptions,
 ): Promise<StepReport[]> {
   for (const m of plan) {
-    if (m.kind === "sql" && (await readScript(m.file)).noTransaction) {
+    if (m.kind !== "sql") continue;
+    const { mode } = await readScript(m.file);
+    if (!mode.transactional) {
+      const where = mode.line ? ` on line ${mode.line}` : "";
       throw new TidemarkError(
         "TM_USAGE",
-        `Migration ${m.tag} must run outside a transaction (CREATE INDEX CONCURRENTLY or -- tidemark:no-transaction), so --single-transaction cannot be used. Run upgrade without it.`,
+        `Migration ${m.tag} must run outside a transaction (${mode.reason}${where}), so --single-transaction cannot be used. Run upgrade without it.`,
+        { details: { revision: m.tag, reason: mode.reason } },
       );
     }
   }
@@ -81,7 +86,9 @@ async function applyInOneTransaction(
   try {
     return await applyPlanInTransaction(sql, ctx, plan, options);
   } catch (err) {
-    const failed = (err as { failedMigration?: Migration }).failedMigration;
+    // The failing step names itself in the error it built; nothing is added to it afterwards.
+    const revision = err instanceof TidemarkError ? err.details.revision : undefined;
+    const failed = plan.find((m) => m.tag === revision);
     if (failed && err instanceof TidemarkError) {
       const durationMs = Date.now() - startedAt.getTime();
       await recordFailure(sql, ctx, failed, "up", err, { startedAt, durationMs });

@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 
 /** The server every test talks to (DESIGN §11). Override with TEST_PG_URL. */
@@ -10,6 +11,12 @@ export const adminUrl = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.
 
 /** The Redis every test talks to. Override with TEST_REDIS_URL. */
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Folder of a migrations fixture shipped with the testkit (`fixtures/<name>`), e.g. `escaped-history`. */
+export function fixtureDir(name: string): string {
+  // src/ and dist/ both sit one level below the package root, next to fixtures/.
+  return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+}
 
 /** A short random suffix for database names and queue prefixes. */
 export function uniqueId(prefix = "tm"): string {

@@ -2,7 +2,6 @@ import { findLintRule } from "./rules.js";
 import type { LineIndex, SourceComment, SourceStatement } from "./source.js";
 
 const ALLOW = "tidemark:allow";
-const NO_TRANSACTION = "tidemark:no-transaction";
 
 /** Rule codes named by one comment's `tidemark:allow a, b` directive (unknown words are ignored). */
 export function allowedInComment(text: string): string[] {
@@ -57,10 +56,4 @@ function ownerOf(
 /** Rules allowed anywhere in the file, for file-level rules such as `missing-down`. */
 export function allowedInFile(comments: SourceComment[]): Set<string> {
   return new Set(comments.flatMap((c) => allowedInComment(c.text)));
-}
-
-/** True when the file's first line is `-- tidemark:no-transaction` (DESIGN §4), as the executor reads it. */
-export function hasNoTransactionDirective(sql: string): boolean {
-  const firstLine = (sql.split("\n", 1)[0] ?? "").replace(/^\uFEFF/, "").trim();
-  return firstLine.startsWith("--") && firstLine.slice(2).trim().startsWith(NO_TRANSACTION);
 }

@@ -1,4 +1,5 @@
+export { type RunMode, runModeOf, runsOutsideTransaction } from "../run-mode.js";
 export { formatFinding } from "./format.js";
-export { type LintSqlOptions, lintMigrations, lintSql, runsOutsideTransaction } from "./lint.js";
+export { type LintSqlOptions, lintMigrations, lintSql } from "./lint.js";
 export { findLintRule, type LintRule, type LintRuleCode, lintRules } from "./rules.js";
 export type { LintFinding, LintReport, LintSeverity } from "./types.js";

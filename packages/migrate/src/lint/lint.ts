@@ -2,10 +2,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Node } from "libpg-query";
 import { findRevision } from "../journal.js";
+import { runModeOfParsed } from "../run-mode.js";
 import type { Migration } from "../types.js";
 import { checkStatement } from "./check.js";
 import type { CheckContext } from "./context.js";
-import { allowedInFile, allowsByStatement, hasNoTransactionDirective } from "./directives.js";
+import { allowedInFile, allowsByStatement } from "./directives.js";
 import { doBlockStatements } from "./doblock.js";
 import { type LintRuleCode, ruleOf } from "./rules.js";
 import { SchemaModel } from "./schema.js";
@@ -18,7 +19,7 @@ export interface LintSqlOptions {
   file: string;
   /** Revision id reported in findings. */
   revision?: string;
-  /** Whether the SQL runs inside one transaction (DESIGN §4). */
+  /** Whether the SQL runs inside one transaction (decided by run-mode.ts). */
   transactional: boolean;
   /**
    * Tables that already exist before this SQL runs (`name`, or `schema.name` outside public).
@@ -60,7 +61,8 @@ export async function lintMigrations(
     if (migration.kind === "ts") continue;
     const sql = await readFile(migration.file, "utf8");
     const parsed = await parseSource(sql);
-    const transactional = !runsOutside(sql, parsed);
+    // The executor's own rule (run-mode.ts), so lint judges a file as it will really run.
+    const transactional = runModeOfParsed(sql, parsed).transactional;
     const options = { file: migration.file, revision: migration.tag, transactional };
     const collected = checkSource(parsed, options, schema);
     if (!migration.downFile) {
@@ -80,22 +82,6 @@ export async function lintMigrations(
     all.suppressed.push(...collected.suppressed);
   }
   return toReport(all);
-}
-
-/**
- * Whether a migration's SQL runs outside a transaction (DESIGN §4): its first line is
- * `-- tidemark:no-transaction`, or it creates an index CONCURRENTLY (decided on the parse
- * tree, so the words in a comment or a function body do not count).
- */
-export async function runsOutsideTransaction(sql: string): Promise<boolean> {
-  return runsOutside(sql, await parseSource(sql));
-}
-
-function runsOutside(sql: string, parsed: ParsedSource): boolean {
-  if (hasNoTransactionDirective(sql)) return true;
-  return (
-    parsed.ok && parsed.statements.some((s) => "IndexStmt" in s.node && s.node.IndexStmt.concurrent === true)
-  );
 }
 
 function checkSource(parsed: ParsedSource, options: LintSqlOptions, schema: SchemaModel): Collected {

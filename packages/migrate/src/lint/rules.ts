@@ -77,7 +77,7 @@ const catalogue = [
     severity: "error",
     summary: "CREATE/DROP/REINDEX … CONCURRENTLY or DETACH PARTITION CONCURRENTLY inside a transaction",
     why: "PostgreSQL refuses concurrent operations inside a transaction block, so the migration fails.",
-    fix: "Put the statement in its own migration whose first line is `-- tidemark:no-transaction` (a migration with CREATE INDEX CONCURRENTLY already runs outside a transaction), and remove explicit BEGIN/COMMIT around it.",
+    fix: "Put the statement in its own migration whose first line is `-- tidemark:no-transaction` (a migration with a CONCURRENTLY statement, VACUUM or its own COMMIT already runs outside a transaction, statement by statement), and remove explicit BEGIN/COMMIT around it.",
     rationale: "always fails",
   },
   {

@@ -1,8 +1,6 @@
 import type { Node } from "libpg-query";
+import { BREAKPOINT } from "../breakpoint.js";
 import { loadPgParser, type PgParser, pgParser } from "../pg-parser.js";
-
-/** drizzle-kit's separator; drizzle-orm's migrator splits the file on this exact text. */
-export const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
 
 /** One parsed statement, positioned in the file. Offsets are UTF-8 byte offsets, as PostgreSQL reports them. */
 export interface SourceStatement {
@@ -81,7 +79,7 @@ export async function parseSource(sql: string): Promise<ParsedSource> {
   const lines = new LineIndex(bytes);
   const statements: SourceStatement[] = [];
   const comments: SourceComment[] = [];
-  const marker = Buffer.from(STATEMENT_BREAKPOINT, "utf8");
+  const marker = Buffer.from(BREAKPOINT, "utf8");
   let from = 0;
   while (from <= bytes.length) {
     const found = bytes.indexOf(marker, from);

@@ -121,12 +121,12 @@ describe("walking a history", () => {
     expect(report.suppressed.map((f) => [f.revision, f.rule])).toEqual([["0001_m1", "missing-down"]]);
   });
 
-  test("runs a migration with CREATE INDEX CONCURRENTLY or the no-transaction line outside a transaction", async () => {
+  test("judges a migration as the executor runs it: CONCURRENTLY or the no-transaction line take it outside a transaction", async () => {
     const migrations = await folders.write([
       `CREATE TABLE "a" ("id" integer);`,
       `CREATE INDEX CONCURRENTLY "a1" ON "a" ("id");\n--> statement-breakpoint\nDROP INDEX CONCURRENTLY "a0";`,
       `--tidemark:no-transaction\nREINDEX INDEX CONCURRENTLY "a1";`,
-      `-- CREATE INDEX CONCURRENTLY in a comment does not count\nDROP INDEX CONCURRENTLY "a1";`,
+      `-- CREATE INDEX CONCURRENTLY in a comment does not count\nBEGIN;\nDROP INDEX CONCURRENTLY "a1";\nCOMMIT;`,
     ]);
     const report = await lintMigrations(migrations);
     expect(report.findings.map((f) => `${f.revision} ${f.rule}`)).toEqual([

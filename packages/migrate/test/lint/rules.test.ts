@@ -54,8 +54,8 @@ const cases: Record<string, Case> = {
     good: `CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" USING btree ("email");`,
   },
   "concurrently-in-transaction": {
-    bad: `DROP INDEX CONCURRENTLY "users_email_idx";`,
-    good: `-- tidemark:no-transaction\nDROP INDEX CONCURRENTLY "users_email_idx";`,
+    bad: `BEGIN;\nDROP INDEX CONCURRENTLY "users_email_idx";\nCOMMIT;`,
+    good: `DROP INDEX CONCURRENTLY "users_email_idx";`,
   },
   "fk-without-not-valid": {
     before: [`ALTER TABLE "users" ADD COLUMN "org_id" integer;`],
