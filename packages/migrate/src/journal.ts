@@ -78,7 +78,11 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   if (!journal) return [];
   const present = new Set(readdirSync(dir));
   return journal.entries.map((entry, idx): Migration => {
-    const isTs = !present.has(`${entry.tag}.sql`) && present.has(`${entry.tag}.ts`);
+    // A `.ts` migration wins over an `.sql` of the same tag: `create --ts` writes that `.sql` only
+    // as a guard that stops drizzle-kit/drizzle-orm (which cannot run TypeScript) with a message.
+    // The checksum stays the `.ts` source's, as before the guard existed: drizzle never records
+    // a row for the guard (it always raises), so no stored hash can refer to it.
+    const isTs = present.has(`${entry.tag}.ts`);
     const file = path.join(dir, `${entry.tag}.${isTs ? "ts" : "sql"}`);
     if (!present.has(path.basename(file))) {
       throw new TidemarkError(
