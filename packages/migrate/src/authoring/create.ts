@@ -7,6 +7,7 @@ import { readMigrations } from "../journal.js";
 import { lintMigrations } from "../lint/index.js";
 import { diffSnapshots } from "./diff.js";
 import { snapshotOf } from "./drizzle-kit.js";
+import { dropsRefused, type PlannedDrop, plannedDrops } from "./drops.js";
 import { type MigrationsFolder, readMigrationsFolder } from "./folder.js";
 import { slugMessage } from "./message.js";
 import { resolveRenames } from "./renames.js";
@@ -68,6 +69,13 @@ function customSnapshot(previous: Snapshot): Snapshot {
   );
 }
 
+/** Let drops of tables/columns through only when allowed or confirmed; nothing is written otherwise. */
+async function gateDrops(drops: PlannedDrop[], options: CreateOptions): Promise<void> {
+  if (drops.length === 0 || options.allowDrop) return;
+  if (!options.confirmDrops) throw dropsRefused(drops);
+  await options.confirmDrops(drops);
+}
+
 /**
  * Author a migration: diff the schema module against the newest snapshot with drizzle-kit,
  * resolve renames without prompting drizzle-kit, generate the down by diffing back, prove both on
@@ -117,6 +125,7 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     );
   }
   const plan = await resolveRenames(previous, current, options.renames, options.resolveRename);
+  await gateDrops(plannedDrops(previous, current, plan), options);
   const up = await diffSnapshots(previous, current, plan);
   if (up.statements.length === 0) {
     options.logger.info({ schemaFile: options.schemaFile }, "no schema changes, nothing to migrate");

@@ -59,7 +59,7 @@ describe("create --ts and drizzle-kit", () => {
       // drizzle-orm's migrate(), as an application calls it, fails with the message, and
       // postgres.js hands over the WARNING that it prints when no onnotice is set.
       const notices: string[] = [];
-      const client = postgres(db.url, { max: 1, onnotice: (n) => notices.push(n.message) });
+      const client = postgres(db.url, { max: 1, onnotice: (n) => notices.push(String(n.message)) });
       const error = await migrate(drizzle(client), { migrationsFolder: p.migrationsDir }).then(
         () => null,
         (err: Error) => err,
