@@ -9,6 +9,8 @@ import {
   type RenameOptions,
   readMigrations,
   TidemarkError,
+  UNVERIFIED_MARKER,
+  type UnverifiedDown,
 } from "@tidemark/migrate";
 import type { Command } from "commander";
 import { interactive } from "../confirm.js";
@@ -67,7 +69,12 @@ function shown(file: string): string {
 
 /** Print what create wrote and the SQL to review. */
 function printCreated(result: CreateResult): void {
-  success(`Created ${result.revision}${result.validated ? ", validated on a scratch database" : ""}.`);
+  const proven = result.validated
+    ? ", validated on a scratch database"
+    : result.unverifiedDown
+      ? "; its up is validated on a scratch database, its down is not"
+      : "";
+  success(`Created ${result.revision}${proven}.`);
   for (const file of result.files) print(`  ${color.dim(shown(file))}`);
   if (result.upSql.length > 0) {
     print();
@@ -77,7 +84,23 @@ function printCreated(result: CreateResult): void {
     for (const stmt of result.downSql) print(`  ${stmt}`);
   }
   for (const d of result.destructive) warning(`Destructive: ${d.statement} (${d.reason})`);
-  if (!result.validated) print(color.dim("Template written: fill in the up and down steps, then lint it."));
+  if (result.unverifiedDown) printUnverified(result.unverifiedDown);
+  else if (!result.validated)
+    print(color.dim("Template written: fill in the up and down steps, then lint it."));
+}
+
+/** What to edit in a down that failed on the scratch database, and how to accept it. */
+function printUnverified(u: UnverifiedDown): void {
+  const where = u.statement ? `Statement ${u.statement} (line ${u.line})` : "It";
+  warning(
+    `The generated down failed on a scratch database after the up. ${where} of ${shown(u.file)}: ${u.error}`,
+  );
+  print(
+    `Edit ${shown(u.file)}: fix ${u.statement ? `statement ${u.statement}` : "the down"} so it undoes the up, then delete its first line (${UNVERIFIED_MARKER} …).`,
+  );
+  print(
+    color.dim("Until that line is gone, rollback refuses this down unless --accept-unverified is given."),
+  );
 }
 
 /** Lint the new migration in the context of the whole history; advice only. */

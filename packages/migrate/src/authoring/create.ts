@@ -8,6 +8,7 @@ import { lintMigrations } from "../lint/index.js";
 import { diffSnapshots } from "./diff.js";
 import { snapshotOf } from "./drizzle-kit.js";
 import { dropsRefused, type PlannedDrop, plannedDrops } from "./drops.js";
+import { recreateEnumsInDown } from "./enum-down.js";
 import { type MigrationsFolder, readMigrationsFolder } from "./folder.js";
 import { slugMessage } from "./message.js";
 import { resolveRenames } from "./renames.js";
@@ -16,6 +17,7 @@ import { loadSchemaModule } from "./schema-loader.js";
 import { isEmptyModel, orderSnapshot, type Snapshot } from "./snapshot.js";
 import { customDownTemplate, customUpTemplate, tsTemplate } from "./templates.js";
 import type { CreateOptions, CreateResult, DestructiveStatement } from "./types.js";
+import { markDownUnverified, type UnverifiedDown, unverifiedDownOf } from "./unverified.js";
 import { validateMigration } from "./validate.js";
 import { joinStatements, nextTag, type PlannedMigration, planMigration, writeMigration } from "./writer.js";
 
@@ -77,6 +79,55 @@ async function gateDrops(drops: PlannedDrop[], options: CreateOptions): Promise<
 }
 
 /**
+ * Prove `planned` on scratch databases, lint it, then write it. A generated down that fails
+ * there is written anyway, marked for hand-editing (unverified.ts); any other failure writes nothing.
+ */
+async function proveAndWrite(
+  folder: MigrationsFolder,
+  planned: PlannedMigration,
+  sql: { previous: Snapshot; current: Snapshot; up: string[]; down: string[] },
+  options: CreateOptions,
+): Promise<CreateResult> {
+  const outcome: { unverified: UnverifiedDown | null } = { unverified: null };
+  const destructive = await withStagedFolder(folder, planned, async (stagedDir) => {
+    try {
+      await validateMigration({
+        stagedDir,
+        tag: planned.tag,
+        previousTag: folder.lastEntry?.tag ?? null,
+        previous: sql.previous,
+        current: sql.current,
+        serverUrl: options.scratchUrl ?? options.databaseUrl,
+        logger: options.logger,
+      });
+    } catch (err) {
+      outcome.unverified = unverifiedDownOf(err, folder.dir, planned.tag);
+      if (!outcome.unverified) throw err;
+    }
+    return destructiveOf(stagedDir, planned.tag, sql.up);
+  });
+  const { unverified } = outcome;
+  const files = await writeMigration(
+    folder.dir,
+    unverified ? markDownUnverified(planned, unverified) : planned,
+  );
+  const fields = { revision: planned.tag, statements: sql.up.length, destructive: destructive.length };
+  if (unverified)
+    options.logger.warn({ ...fields, reason: unverified.reason }, "migration created, down unverified");
+  else options.logger.info(fields, "migration created and validated");
+  return {
+    status: "created",
+    revision: planned.tag,
+    files,
+    upSql: sql.up,
+    downSql: sql.down,
+    destructive,
+    validated: !unverified,
+    ...(unverified ? { unverifiedDown: unverified } : {}),
+  };
+}
+
+/**
  * Author a migration: diff the schema module against the newest snapshot with drizzle-kit,
  * resolve renames without prompting drizzle-kit, generate the down by diffing back, prove both on
  * scratch databases, and only then write `NNNN_slug.sql`, `.down.sql`, the snapshot and the
@@ -131,7 +182,8 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     options.logger.info({ schemaFile: options.schemaFile }, "no schema changes, nothing to migrate");
     return { status: "no-changes", files: [], upSql: [], downSql: [], destructive: [], validated: false };
   }
-  const down = await diffSnapshots(current, previous, invertPlan(plan));
+  const reverse = await diffSnapshots(current, previous, invertPlan(plan));
+  const down = { statements: recreateEnumsInDown(reverse.statements, current, previous) };
   const snapshot = orderSnapshot(current, up.meta);
   const planned = planMigration(folder.dir, folder.journal, nextTag(folder.journal, slug), snapshot, {
     kind: "sql",
@@ -139,31 +191,10 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     down: joinStatements(down.statements),
   });
 
-  const destructive = await withStagedFolder(folder, planned, async (stagedDir) => {
-    await validateMigration({
-      stagedDir,
-      tag: planned.tag,
-      previousTag: folder.lastEntry?.tag ?? null,
-      previous,
-      current,
-      serverUrl: options.scratchUrl ?? options.databaseUrl,
-      logger: options.logger,
-    });
-    return destructiveOf(stagedDir, planned.tag, up.statements);
-  });
-
-  const files = await writeMigration(folder.dir, planned);
-  options.logger.info(
-    { revision: planned.tag, statements: up.statements.length, destructive: destructive.length },
-    "migration created and validated",
+  return proveAndWrite(
+    folder,
+    planned,
+    { previous, current, up: up.statements, down: down.statements },
+    options,
   );
-  return {
-    status: "created",
-    revision: planned.tag,
-    files,
-    upSql: up.statements,
-    downSql: down.statements,
-    destructive,
-    validated: true,
-  };
 }

@@ -12,4 +12,5 @@ export type {
   RenameOptions,
   RenameQuestion,
 } from "./types.js";
+export { UNVERIFIED_MARKER, type UnverifiedDown } from "./unverified.js";
 export { type ValidationInput, validateMigration } from "./validate.js";

@@ -1,5 +1,6 @@
 import type { Logger, RunReport } from "../types.js";
 import type { PlannedDrop } from "./drops.js";
+import type { UnverifiedDown } from "./unverified.js";
 
 /**
  * A rename drizzle-kit cannot decide on its own: an object appeared while others of the same
@@ -73,6 +74,8 @@ export interface CreateResult {
   destructive: DestructiveStatement[];
   /** True when up and down were proven on a scratch database (schema migrations only). */
   validated: boolean;
+  /** Set when the up was proven but the generated down failed: it was written marked for editing. */
+  unverifiedDown?: UnverifiedDown;
 }
 
 /** Options of {@link initProject}. */
