@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { stripVTControlCharacters } from "node:util";
 import { binPath } from "./run-cli.js";
 
 /** One step of a terminal session: wait until the screen shows `waitFor`, then type `send`. */
@@ -13,9 +14,6 @@ export interface PtyResult {
   code: number | null;
   output: string;
 }
-
-// Cursor moves, colours and erase sequences of the prompt library.
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;
 
 /**
  * Run `node dist/bin.js …args` on a pseudo-terminal (util-linux `script`), so the CLI sees a
@@ -44,9 +42,10 @@ export function runCliOnPty(
       reject(new Error(`terminal session timed out; screen so far:\n${output}`));
     }, timeoutMs);
     const onData = (d: Buffer) => {
-      output += d.toString().replace(ANSI, "");
+      // Cursor moves, colours and erase sequences of the prompt library are not text.
+      output += stripVTControlCharacters(d.toString());
       const next = pending[0];
-      if (next && next.waitFor.test(output)) {
+      if (next?.waitFor.test(output)) {
         pending.shift();
         // Typed only once the prompt is on screen, as a person would.
         child.stdin.write(next.send);
