@@ -60,6 +60,17 @@ describe("create and drops, off a terminal", () => {
   });
 });
 
+describe("create --ts", () => {
+  it("writes the TypeScript migration with its guard .sql and says what the guard is for", async () => {
+    const r = await runCli(["create", "--ts", "Backfill in code"], env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(await written()).toEqual(["0005_backfill_in_code.sql", "0005_backfill_in_code.ts"]);
+    expect(r.stdout).toContain(
+      "0005_backfill_in_code.sql only stops drizzle-kit migrate and drizzle-orm's migrate() with a message",
+    );
+  });
+});
+
 describe("create's prompts on a terminal", () => {
   it("says that creating the new column drops the old one with its data, and Enter keeps the data", {
     timeout: 120_000,

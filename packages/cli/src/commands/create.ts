@@ -84,6 +84,14 @@ function printCreated(result: CreateResult): void {
     for (const stmt of result.downSql) print(`  ${stmt}`);
   }
   for (const d of result.destructive) warning(`Destructive: ${d.statement} (${d.reason})`);
+  const guard = result.files.find((f) => f.endsWith(`${result.revision}.sql`));
+  if (guard && result.files.some((f) => f.endsWith(`${result.revision}.ts`))) {
+    print(
+      color.dim(
+        `${path.basename(guard)} only stops drizzle-kit migrate and drizzle-orm's migrate() with a message (they cannot run TypeScript); Tidemark runs the .ts. Keep both.`,
+      ),
+    );
+  }
   if (result.unverifiedDown) printUnverified(result.unverifiedDown);
   else if (!result.validated)
     print(color.dim("Template written: fill in the up and down steps, then lint it."));
