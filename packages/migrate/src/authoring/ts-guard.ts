@@ -8,9 +8,7 @@
  * raised first as a WARNING, which postgres.js prints by default, and stands in the file's
  * header for whoever opens the file. Tidemark runs the `.ts` of a tag that has both (journal.ts).
  */
-
-/** The first line of every guard file, so a reader (or a tool) can tell what the file is. */
-export const TS_GUARD_MARKER = "-- tidemark:typescript-migration";
+import { TS_GUARD_MARKER } from "../journal.js";
 
 /** The error the guard raises in drizzle-kit/drizzle-orm, naming the migration. */
 export function tsGuardMessage(tag: string): string {

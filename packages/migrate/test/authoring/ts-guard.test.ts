@@ -7,6 +7,7 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { tsGuardMessage } from "../../src/authoring/ts-guard.js";
+import { isTidemarkError } from "../../src/errors.js";
 import { readMigrations } from "../../src/journal.js";
 import { upgrade } from "../../src/upgrade.js";
 import { testContext } from "../support.js";
@@ -101,5 +102,15 @@ describe("create --ts and drizzle-kit", () => {
       const again = await upgrade(ctx);
       expect(again.steps).toEqual([]);
     });
+  });
+
+  it("refuses a .sql next to a .ts of the same tag that is not the guard, naming both files", async () => {
+    const p = await project();
+    await p.create("Backfill in code", { ts: true });
+    const sqlFile = path.join(p.migrationsDir, `${TAG}.sql`);
+    await writeFile(sqlFile, 'UPDATE "users" SET "avatar_url" = NULL;');
+    const err = await readMigrations(p.migrationsDir).catch((e: unknown) => e);
+    expect(isTidemarkError(err) && err.code).toBe("TM_JOURNAL_INVALID");
+    expect((err as Error).message).toContain(`${TAG} has both ${sqlFile} and ${TAG}.ts`);
   });
 });
