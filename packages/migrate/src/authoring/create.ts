@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { TidemarkError } from "../errors.js";
+import { isTidemarkError, TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { lintMigrations } from "../lint/index.js";
 import { diffSnapshots } from "./diff.js";
@@ -43,9 +43,23 @@ async function withStagedFolder<T>(
     if (folder.journal.entries.length > 0) await cp(folder.dir, dir, { recursive: true });
     await writeMigration(dir, planned);
     return await fn(dir);
+  } catch (err) {
+    throw outsideStagedFolder(err, dir, folder.dir, planned.tag);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The staged copy is deleted before the user reads the error: name the new migration's files
+ * by their bare names (they were not written) and every other file where it really is.
+ */
+function outsideStagedFolder(err: unknown, stagedDir: string, realDir: string, tag: string): unknown {
+  if (!isTidemarkError(err) || !err.message.includes(stagedDir)) return err;
+  const message = err.message
+    .replaceAll(`${path.join(stagedDir, tag)}.`, `${tag}.`)
+    .replaceAll(stagedDir, realDir);
+  return new TidemarkError(err.code, message, { cause: err, details: err.details });
 }
 
 async function destructiveOf(

@@ -1,7 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { drizzleKitCheck, projectsPerTest, seedSchema, upAndDown } from "./project.js";
+import { isTidemarkError } from "../../src/errors.js";
+import { drizzleKitCheck, folderContents, projectsPerTest, seedSchema, upAndDown } from "./project.js";
 
 const { project } = projectsPerTest();
 
@@ -36,5 +38,23 @@ describe("create when the generated down fails on the scratch database", () => {
     const run = await upAndDown(p.migrationsDir, added.revision ?? "");
     expect(run.after).toContain("score text");
     expect(run.restored).toBe(run.before);
+  });
+
+  it("names the generated up by its bare name when it fails there, never the deleted staging copy", async () => {
+    const p = await project();
+    await p.writeSchema(
+      seedSchema().replace(
+        'avatarUrl: varchar("avatar_url", { length: 255 })',
+        'avatarUrl: integer("avatar_url")',
+      ),
+    );
+    const before = await folderContents(p.migrationsDir);
+    const err = await p.create("Avatar as number").catch((e: unknown) => e);
+    expect(isTidemarkError(err) && err.code).toBe("TM_GENERATE_FAILED");
+    const message = (err as Error).message;
+    expect(message).toContain("of 0005_avatar_as_number.sql)");
+    expect(message).toContain("cannot be cast automatically to type integer");
+    expect(message).not.toContain(tmpdir());
+    expect(await folderContents(p.migrationsDir)).toEqual(before);
   });
 });
