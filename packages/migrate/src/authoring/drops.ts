@@ -39,11 +39,12 @@ export function describeDrops(drops: PlannedDrop[]): string {
 
 /** The refusal when drops were not allowed: what would be dropped and the two ways on. */
 export function dropsRefused(drops: PlannedDrop[]): TidemarkError {
+  const [it, they] = drops.length > 1 ? ["them", "they"] : ["it", "it"];
   return new TidemarkError(
     "TM_REFUSED",
-    `The new migration would ${describeDrops(drops)}, and the code that is running now may still read ${drops.length > 1 ? "them" : "it"}. Nothing was written. ` +
-      "If no deployed code uses it any more (it left the schema and the code in an earlier deploy), re-run create with --allow-drop. " +
-      "Otherwise deploy the code without it first, then create the drop.",
+    `The new migration would ${describeDrops(drops)}, and the code that is running now may still read ${it}. Nothing was written. ` +
+      `If no deployed code uses ${it} any more (${they} left the schema and the code in an earlier deploy), re-run create with --allow-drop. ` +
+      `Otherwise deploy the code without ${it} first, then create the drop.`,
     { details: { drops } },
   );
 }
