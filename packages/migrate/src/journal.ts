@@ -67,6 +67,20 @@ export async function readJournalFile(dir: string): Promise<Journal | null> {
   return j as Journal;
 }
 
+/** First line of the `.sql` that `create --ts` writes next to a TypeScript migration. */
+export const TS_GUARD_MARKER = "-- tidemark:typescript-migration";
+
+/** A `.sql` next to a `.ts` of the same tag must be the guard; anything else is ambiguous. */
+function assertGuard(dir: string, tag: string): void {
+  const file = path.join(dir, `${tag}.sql`);
+  if (readFileSync(file, "utf8").startsWith(TS_GUARD_MARKER)) return;
+  throw new TidemarkError(
+    "TM_JOURNAL_INVALID",
+    `${tag} has both ${file} and ${tag}.ts, and the .sql is not the guard create --ts writes: Tidemark would run the .ts, drizzle the .sql. Keep one of them.`,
+    { details: { file, revision: tag } },
+  );
+}
+
 /**
  * Read every migration of a drizzle-kit folder in journal order, with checksums.
  * A journal entry whose file is missing is an error naming the file. Synchronous reads on
@@ -78,7 +92,12 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   if (!journal) return [];
   const present = new Set(readdirSync(dir));
   return journal.entries.map((entry, idx): Migration => {
-    const isTs = !present.has(`${entry.tag}.sql`) && present.has(`${entry.tag}.ts`);
+    // A `.ts` migration wins over an `.sql` of the same tag: `create --ts` writes that `.sql` only
+    // as a guard that stops drizzle-kit/drizzle-orm (which cannot run TypeScript) with a message.
+    // The checksum stays the `.ts` source's, as before the guard existed: drizzle never records
+    // a row for the guard (it always raises), so no stored hash can refer to it.
+    const isTs = present.has(`${entry.tag}.ts`);
+    if (isTs && present.has(`${entry.tag}.sql`)) assertGuard(dir, entry.tag);
     const file = path.join(dir, `${entry.tag}.${isTs ? "ts" : "sql"}`);
     if (!present.has(path.basename(file))) {
       throw new TidemarkError(

@@ -1,13 +1,19 @@
 import path from "node:path";
+import { confirm, isCancel } from "@clack/prompts";
 import {
   type CreateResult,
   createMigration,
+  describeDrops,
   lintMigrations,
+  type PlannedDrop,
   type RenameOptions,
   readMigrations,
   TidemarkError,
+  UNVERIFIED_MARKER,
+  type UnverifiedDown,
 } from "@tidemark/migrate";
 import type { Command } from "commander";
+import { interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { countFindings, printFindings } from "../findings.js";
 import { acceptDirect, collect, withExamples, withJson } from "../help.js";
@@ -20,6 +26,7 @@ interface CreateFlags {
   ts?: boolean;
   rename: string[];
   renameTable: string[];
+  allowDrop?: boolean;
   json?: boolean;
 }
 
@@ -62,7 +69,12 @@ function shown(file: string): string {
 
 /** Print what create wrote and the SQL to review. */
 function printCreated(result: CreateResult): void {
-  success(`Created ${result.revision}${result.validated ? ", validated on a scratch database" : ""}.`);
+  const proven = result.validated
+    ? ", validated on a scratch database"
+    : result.unverifiedDown
+      ? "; its up is validated on a scratch database, its down is not"
+      : "";
+  success(`Created ${result.revision}${proven}.`);
   for (const file of result.files) print(`  ${color.dim(shown(file))}`);
   if (result.upSql.length > 0) {
     print();
@@ -72,7 +84,31 @@ function printCreated(result: CreateResult): void {
     for (const stmt of result.downSql) print(`  ${stmt}`);
   }
   for (const d of result.destructive) warning(`Destructive: ${d.statement} (${d.reason})`);
-  if (!result.validated) print(color.dim("Template written: fill in the up and down steps, then lint it."));
+  const guard = result.files.find((f) => f.endsWith(`${result.revision}.sql`));
+  if (guard && result.files.some((f) => f.endsWith(`${result.revision}.ts`))) {
+    print(
+      color.dim(
+        `${path.basename(guard)} only stops drizzle-kit migrate and drizzle-orm's migrate() with a message (they cannot run TypeScript); Tidemark runs the .ts. Keep both.`,
+      ),
+    );
+  }
+  if (result.unverifiedDown) printUnverified(result.unverifiedDown);
+  else if (!result.validated)
+    print(color.dim("Template written: fill in the up and down steps, then lint it."));
+}
+
+/** What to edit in a down that failed on the scratch database, and how to accept it. */
+function printUnverified(u: UnverifiedDown): void {
+  const where = u.statement ? `Statement ${u.statement} (line ${u.line})` : "It";
+  warning(
+    `The generated down failed on a scratch database after the up. ${where} of ${shown(u.file)}: ${u.error}`,
+  );
+  print(
+    `Edit ${shown(u.file)}: fix ${u.statement ? `statement ${u.statement}` : "the down"} so it undoes the up, then delete its first line (${UNVERIFIED_MARKER} …).`,
+  );
+  print(
+    color.dim("Until that line is gone, rollback refuses this down unless --accept-unverified is given."),
+  );
 }
 
 /** Lint the new migration in the context of the whole history; advice only. */
@@ -87,6 +123,30 @@ async function lintNew(cli: CliContext, revision: string): Promise<void> {
     print(`${report.errors > 0 ? color.red("✖") : color.yellow("⚠")} Lint: ${countFindings(report)}.`);
   } catch (err) {
     cli.logger.warn({ err }, "lint of the new migration failed");
+  }
+}
+
+/**
+ * On a terminal, say which drops the migration writes and that the running code may still read
+ * them, then ask (default No). Off a terminal the engine refuses unless --allow-drop.
+ */
+async function confirmDrops(drops: PlannedDrop[]): Promise<void> {
+  for (const d of drops) {
+    warning(
+      `This migration drops ${d.kind} ${d.name} and its data; code that is running now may still read it.`,
+    );
+  }
+  print(
+    color.dim(
+      "Safe order: remove it from the schema and the code and deploy that without creating a migration; then create the drop.",
+    ),
+  );
+  const answer = await confirm({ message: `Write ${describeDrops(drops)}?`, initialValue: false });
+  if (isCancel(answer) || !answer) {
+    throw new TidemarkError(
+      "TM_ABORTED",
+      "Not confirmed. Nothing was written; deploy the code without it first, or re-run create and confirm.",
+    );
   }
 }
 
@@ -106,6 +166,13 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
         ? (q) => {
             pause();
             return ask(q);
+          }
+        : undefined,
+      allowDrop: flags.allowDrop,
+      confirmDrops: interactive
+        ? (drops) => {
+            pause();
+            return confirmDrops(drops);
           }
         : undefined,
       databaseUrl: cli.engine.databaseUrl,
@@ -138,18 +205,23 @@ export function registerCreate(program: Command): void {
     .option("--custom", "an empty SQL migration (with a down file) for hand-written data changes")
     .option("--ts", "a TypeScript migration exporting up(ctx) and down(ctx)")
     .option("--rename <table.column=new>", "treat a column change as a rename (repeatable)", collect, [])
-    .option("--rename-table <old=new>", "treat a table change as a rename (repeatable)", collect, []);
+    .option("--rename-table <old=new>", "treat a table change as a rename (repeatable)", collect, [])
+    .option(
+      "--allow-drop",
+      "write drops of tables/columns without asking (needed off a terminal; the deployed code must no longer use them)",
+    );
   withJson(acceptDirect(cmd));
   withExamples(cmd, [
     'create "Add user avatar URL"',
     'create "Rename email" --rename users.email=email_address',
     'create "Rename categories" --rename-table categories=tags',
+    'create "Drop legacy avatar column" --allow-drop',
     'create --custom "Backfill avatar URLs"',
     'create --ts "Split full names"',
   ]);
   cmd.addHelpText(
     "after",
-    "\nThe schema is read from TIDEMARK_SCHEMA_FILE (default packages/db/src/schema.ts). On a terminal,\nan ambiguous rename is asked about; elsewhere pass --rename/--rename-table, or create fails\nrather than turn a rename into a drop and an add. Nothing is written unless validation passes.",
+    "\nThe schema is read from TIDEMARK_SCHEMA_FILE (default packages/db/src/schema.ts). On a terminal,\nan ambiguous rename is asked about; elsewhere pass --rename/--rename-table, or create fails\nrather than turn a rename into a drop and an add. A migration that drops a table or column is\nwritten only when confirmed on a terminal or with --allow-drop: deploy the code that no longer\nuses it first. Nothing is written unless validation passes.",
   );
   cmd.action(async (message: string, flags: CreateFlags) => runCreate(createCliContext(), message, flags));
 }

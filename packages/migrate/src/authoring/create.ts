@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { TidemarkError } from "../errors.js";
+import { isTidemarkError, TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { lintMigrations } from "../lint/index.js";
 import { diffSnapshots } from "./diff.js";
 import { snapshotOf } from "./drizzle-kit.js";
+import { dropsRefused, type PlannedDrop, plannedDrops } from "./drops.js";
+import { recreateEnumsInDown } from "./enum-down.js";
 import { type MigrationsFolder, readMigrationsFolder } from "./folder.js";
 import { slugMessage } from "./message.js";
 import { resolveRenames } from "./renames.js";
@@ -15,6 +17,7 @@ import { loadSchemaModule } from "./schema-loader.js";
 import { isEmptyModel, orderSnapshot, type Snapshot } from "./snapshot.js";
 import { customDownTemplate, customUpTemplate, tsTemplate } from "./templates.js";
 import type { CreateOptions, CreateResult, DestructiveStatement } from "./types.js";
+import { markDownUnverified, type UnverifiedDown, unverifiedDownOf } from "./unverified.js";
 import { validateMigration } from "./validate.js";
 import { joinStatements, nextTag, type PlannedMigration, planMigration, writeMigration } from "./writer.js";
 
@@ -40,9 +43,23 @@ async function withStagedFolder<T>(
     if (folder.journal.entries.length > 0) await cp(folder.dir, dir, { recursive: true });
     await writeMigration(dir, planned);
     return await fn(dir);
+  } catch (err) {
+    throw outsideStagedFolder(err, dir, folder.dir, planned.tag);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The staged copy is deleted before the user reads the error: name the new migration's files
+ * by their bare names (they were not written) and every other file where it really is.
+ */
+function outsideStagedFolder(err: unknown, stagedDir: string, realDir: string, tag: string): unknown {
+  if (!isTidemarkError(err) || !err.message.includes(stagedDir)) return err;
+  const message = err.message
+    .replaceAll(`${path.join(stagedDir, tag)}.`, `${tag}.`)
+    .replaceAll(stagedDir, realDir);
+  return new TidemarkError(err.code, message, { cause: err, details: err.details });
 }
 
 async function destructiveOf(
@@ -66,6 +83,62 @@ function customSnapshot(previous: Snapshot): Snapshot {
     { ...previous, id: randomUUID(), prevId: previous.id },
     { columns: {}, schemas: {}, tables: {} },
   );
+}
+
+/** Let drops of tables/columns through only when allowed or confirmed; nothing is written otherwise. */
+async function gateDrops(drops: PlannedDrop[], options: CreateOptions): Promise<void> {
+  if (drops.length === 0 || options.allowDrop) return;
+  if (!options.confirmDrops) throw dropsRefused(drops);
+  await options.confirmDrops(drops);
+}
+
+/**
+ * Prove `planned` on scratch databases, lint it, then write it. A generated down that fails
+ * there is written anyway, marked for hand-editing (unverified.ts); any other failure writes nothing.
+ */
+async function proveAndWrite(
+  folder: MigrationsFolder,
+  planned: PlannedMigration,
+  sql: { previous: Snapshot; current: Snapshot; up: string[]; down: string[] },
+  options: CreateOptions,
+): Promise<CreateResult> {
+  const outcome: { unverified: UnverifiedDown | null } = { unverified: null };
+  const destructive = await withStagedFolder(folder, planned, async (stagedDir) => {
+    try {
+      await validateMigration({
+        stagedDir,
+        tag: planned.tag,
+        previousTag: folder.lastEntry?.tag ?? null,
+        previous: sql.previous,
+        current: sql.current,
+        serverUrl: options.scratchUrl ?? options.databaseUrl,
+        logger: options.logger,
+      });
+    } catch (err) {
+      outcome.unverified = unverifiedDownOf(err, folder.dir, planned.tag);
+      if (!outcome.unverified) throw err;
+    }
+    return destructiveOf(stagedDir, planned.tag, sql.up);
+  });
+  const { unverified } = outcome;
+  const files = await writeMigration(
+    folder.dir,
+    unverified ? markDownUnverified(planned, unverified) : planned,
+  );
+  const fields = { revision: planned.tag, statements: sql.up.length, destructive: destructive.length };
+  if (unverified)
+    options.logger.warn({ ...fields, reason: unverified.reason }, "migration created, down unverified");
+  else options.logger.info(fields, "migration created and validated");
+  return {
+    status: "created",
+    revision: planned.tag,
+    files,
+    upSql: sql.up,
+    downSql: sql.down,
+    destructive,
+    validated: !unverified,
+    ...(unverified ? { unverifiedDown: unverified } : {}),
+  };
 }
 
 /**
@@ -117,12 +190,14 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     );
   }
   const plan = await resolveRenames(previous, current, options.renames, options.resolveRename);
+  await gateDrops(plannedDrops(previous, current, plan), options);
   const up = await diffSnapshots(previous, current, plan);
   if (up.statements.length === 0) {
     options.logger.info({ schemaFile: options.schemaFile }, "no schema changes, nothing to migrate");
     return { status: "no-changes", files: [], upSql: [], downSql: [], destructive: [], validated: false };
   }
-  const down = await diffSnapshots(current, previous, invertPlan(plan));
+  const reverse = await diffSnapshots(current, previous, invertPlan(plan));
+  const down = { statements: recreateEnumsInDown(reverse.statements, current, previous) };
   const snapshot = orderSnapshot(current, up.meta);
   const planned = planMigration(folder.dir, folder.journal, nextTag(folder.journal, slug), snapshot, {
     kind: "sql",
@@ -130,31 +205,10 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     down: joinStatements(down.statements),
   });
 
-  const destructive = await withStagedFolder(folder, planned, async (stagedDir) => {
-    await validateMigration({
-      stagedDir,
-      tag: planned.tag,
-      previousTag: folder.lastEntry?.tag ?? null,
-      previous,
-      current,
-      serverUrl: options.scratchUrl ?? options.databaseUrl,
-      logger: options.logger,
-    });
-    return destructiveOf(stagedDir, planned.tag, up.statements);
-  });
-
-  const files = await writeMigration(folder.dir, planned);
-  options.logger.info(
-    { revision: planned.tag, statements: up.statements.length, destructive: destructive.length },
-    "migration created and validated",
+  return proveAndWrite(
+    folder,
+    planned,
+    { previous, current, up: up.statements, down: down.statements },
+    options,
   );
-  return {
-    status: "created",
-    revision: planned.tag,
-    files,
-    upSql: up.statements,
-    downSql: down.statements,
-    destructive,
-    validated: true,
-  };
 }

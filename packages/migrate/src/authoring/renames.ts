@@ -109,12 +109,14 @@ export async function resolveRenames(
   const tableConflict = findConflicts(applyRenames(prev, plan).renamed, cur).find((c) => c.kind === "table");
   if (tableConflict) {
     const left = [...tableConflict.deleted];
-    for (const created of tableConflict.created) {
+    for (const [i, created] of tableConflict.created.entries()) {
       if (left.length === 0) break;
+      const candidates = left.map(displayTable);
       const question: RenameQuestion = {
         kind: "table",
         created: displayTable(created),
-        candidates: left.map(displayTable),
+        candidates,
+        droppedIfCreated: i === tableConflict.created.length - 1 ? candidates : [],
       };
       const answer = await ask(resolver, question);
       if (answer.action !== "rename") continue;
@@ -135,10 +137,17 @@ export async function resolveRenames(
     const targetTable = conflict.table;
     const sourceTable = plan.tables.find((t) => t.to === targetTable)?.from ?? targetTable;
     const left = [...conflict.deleted];
-    for (const created of conflict.created) {
+    for (const [i, created] of conflict.created.entries()) {
       if (left.length === 0) break;
       const table = displayTable(targetTable);
-      const answer = await ask(resolver, { kind: "column", table, created, candidates: [...left] });
+      const last = i === conflict.created.length - 1;
+      const answer = await ask(resolver, {
+        kind: "column",
+        table,
+        created,
+        candidates: [...left],
+        droppedIfCreated: last ? [...left] : [],
+      });
       if (answer.action !== "rename") continue;
       plan.columns.push({ sourceTable, targetTable, from: answer.from, to: created });
       left.splice(left.indexOf(answer.from), 1);

@@ -1,12 +1,22 @@
 import type { Logger, RunReport } from "../types.js";
+import type { PlannedDrop } from "./drops.js";
+import type { UnverifiedDown } from "./unverified.js";
 
 /**
  * A rename drizzle-kit cannot decide on its own: an object appeared while others of the same
  * kind disappeared. Table names are `table` for the public schema, `schema.table` otherwise.
  */
-export type RenameQuestion =
+export type RenameQuestion = (
   | { kind: "table"; created: string; candidates: string[] }
-  | { kind: "column"; table: string; created: string; candidates: string[] };
+  | { kind: "column"; table: string; created: string; candidates: string[] }
+) & {
+  /**
+   * The candidates that are dropped, with their data, if this object is answered "create": all
+   * of them when it is the last new object of its kind, none while later new objects can still
+   * be answered as their rename.
+   */
+  droppedIfCreated: string[];
+};
 
 /** The answer to a {@link RenameQuestion}: `from` is one of its candidates, or the object is new. */
 export type RenameAnswer = { action: "rename"; from: string } | { action: "create" };
@@ -34,6 +44,12 @@ export interface CreateOptions {
   renames?: RenameOptions;
   /** Asked for every ambiguous rename not covered by `renames` (a TTY prompt); without it, they fail. */
   resolveRename?: (question: RenameQuestion) => Promise<RenameAnswer>;
+  /**
+   * Write drops of tables/columns (which running code may still read) without asking. Otherwise
+   * `confirmDrops` is asked (a TTY prompt; it throws to refuse) and, without it, create refuses.
+   */
+  allowDrop?: boolean;
+  confirmDrops?: (drops: PlannedDrop[]) => Promise<void>;
   /** Server to create scratch databases on; default: the server of `databaseUrl`. */
   scratchUrl?: string;
   databaseUrl: string;
@@ -58,6 +74,8 @@ export interface CreateResult {
   destructive: DestructiveStatement[];
   /** True when up and down were proven on a scratch database (schema migrations only). */
   validated: boolean;
+  /** Set when the up was proven but the generated down failed: it was written marked for editing. */
+  unverifiedDown?: UnverifiedDown;
 }
 
 /** Options of {@link initProject}. */

@@ -160,6 +160,8 @@ async function proveOnHistory(input: ValidationInput, models: Promise<SchemaDesc
       throw generateFailed(
         `The down migration fails after the up: ${(cause as Error).message} Nothing was written.`,
         cause,
+        // create writes the migration with this down marked for hand-editing (unverified.ts).
+        { step: "down" },
       );
     }
     const restored = await describeUrl(url);

@@ -4,6 +4,7 @@ import type { Journal } from "../journal.js";
 import { BREAKPOINT } from "../statements.js";
 import { snapshotPath } from "./folder.js";
 import type { Snapshot } from "./snapshot.js";
+import { tsGuardSql } from "./ts-guard.js";
 
 /** One file of a new migration, relative to the migrations folder. */
 export interface PlannedFile {
@@ -35,8 +36,9 @@ export function nextTag(journal: Journal, slug: string): string {
 }
 
 /**
- * Lay out a new migration the way `drizzle-kit generate` does: `NNNN_tag.sql` (or `.ts`), our
- * `NNNN_tag.down.sql`, `meta/NNNN_snapshot.json` and the journal with the new entry appended.
+ * Lay out a new migration the way `drizzle-kit generate` does: `NNNN_tag.sql` and our
+ * `NNNN_tag.down.sql` (or `NNNN_tag.ts` with a guard `.sql`, see ts-guard.ts),
+ * `meta/NNNN_snapshot.json` and the journal with the new entry appended.
  * `when` is strictly after the previous entry's, or drizzle's migrator would skip the entry.
  */
 export function planMigration(
@@ -64,7 +66,10 @@ export function planMigration(
           { relative: `${tag}.sql`, content: body.up },
           { relative: `${tag}.down.sql`, content: body.down },
         ]
-      : [{ relative: `${tag}.ts`, content: body.source }];
+      : [
+          { relative: `${tag}.ts`, content: body.source },
+          { relative: `${tag}.sql`, content: tsGuardSql(tag) },
+        ];
   files.push({ relative: snapshotFile, content: JSON.stringify(snapshot, null, 2) });
   files.push({ relative: path.join("meta", "_journal.json"), content: JSON.stringify(nextJournal, null, 2) });
   return { tag, files };

@@ -28,7 +28,7 @@ const catalogue = [
     severity: "error",
     summary: "DROP TABLE on a table that was not created in the same migration",
     why: "Every row of the table is deleted and cannot be recovered without a backup; code that still queries the table fails.",
-    fix: "Stop reading and writing the table in one deploy, take a backup, then drop it in a later migration (mark it with `-- tidemark:allow drop-table`).",
+    fix: 'Two deploys. First remove the table from the schema and every query of it, and deploy that code without creating a migration (the table stays; nothing reads it). Then `pnpm cli create "Drop <table>" --allow-drop` (on a terminal, confirm the prompt instead), `pnpm cli backup`, `pnpm cli upgrade`; mark the statement `-- tidemark:allow drop-table` once reviewed.',
     rationale: "data loss",
   },
   {
@@ -36,7 +36,7 @@ const catalogue = [
     severity: "error",
     summary: "ALTER TABLE … DROP COLUMN",
     why: "The column's values are lost; the running app (and drizzle's generated SELECTs) still name the column and fail until the new code is deployed.",
-    fix: "Remove the column from the schema and the code first, deploy, then drop it in a later migration (mark it with `-- tidemark:allow drop-column`).",
+    fix: 'Two deploys. First remove the column from the schema and the code, and deploy that code without creating a migration (the column stays; nothing reads it; a NOT NULL column without a default must first become nullable, in a migration of its own, or the new code\'s inserts fail). Then `pnpm cli create "Drop <table>.<column>" --allow-drop` (on a terminal, confirm the prompt instead) and `pnpm cli upgrade`; mark the statement `-- tidemark:allow drop-column` once reviewed.',
     rationale: "data loss",
   },
   {

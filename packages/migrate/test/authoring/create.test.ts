@@ -134,7 +134,7 @@ export const tags = pgTable("tags", {
     const p = await project();
     const schema = seedSchema({ email: "60" }).replace(/export const categories[\s\S]*?\n\}\);\n/, "");
     await p.writeSchema(schema);
-    const result = await p.create("Narrow email and drop categories");
+    const result = await p.create("Narrow email and drop categories", { allowDrop: true });
     expect(result.status).toBe("created");
     const reasons = result.destructive.map((d) => d.reason).join("\n");
     expect(reasons).toMatch(/Drops table categories/);

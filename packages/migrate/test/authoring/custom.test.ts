@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -89,7 +88,7 @@ describe("create --ts", () => {
     const result = await p.create("Backfill avatars in code", { ts: true });
     const file = path.join(p.migrationsDir, "0005_backfill_avatars_in_code.ts");
     expect(result.files).toContain(file);
-    expect(existsSync(path.join(p.migrationsDir, "0005_backfill_avatars_in_code.sql"))).toBe(false);
+    expect(result.files).toContain(path.join(p.migrationsDir, "0005_backfill_avatars_in_code.sql"));
     const template = await readFile(file, "utf8");
     expect(template).toContain("export async function up(ctx: MigrationContext)");
     expect(template).toContain("export async function down(ctx: MigrationContext)");

@@ -79,15 +79,42 @@ describe("create with renames", () => {
       },
     });
     expect(questions).toEqual([
-      { kind: "column", table: "users", created: "email_address", candidates: ["email"] },
+      {
+        kind: "column",
+        table: "users",
+        created: "email_address",
+        candidates: ["email"],
+        droppedIfCreated: ["email"],
+      },
     ]);
     expect(result.upSql[0]).toBe('ALTER TABLE "users" RENAME COLUMN "email" TO "email_address";');
+  });
+
+  it("says a vanished column is dropped only in the question after which nothing can claim it", async () => {
+    const p = await project();
+    await p.writeSchema(
+      seedSchema({ emailColumn: "contact", usersExtra: '\n  email2: varchar("email2", { length: 9 }),' }),
+    );
+    const questions: RenameQuestion[] = [];
+    await p.create("Two new columns", {
+      resolveRename: async (q) => {
+        questions.push(q);
+        return q.created === "email2" ? { action: "rename", from: "email" } : { action: "create" };
+      },
+    });
+    expect(questions.map((q) => [q.created, q.candidates, q.droppedIfCreated])).toEqual([
+      ["contact", ["email"], []],
+      ["email2", ["email"], ["email"]],
+    ]);
   });
 
   it("drops and adds when resolveRename answers create, flagging the drop as destructive", async () => {
     const p = await project();
     await p.writeSchema(seedSchema({ emailColumn: "email_address" }));
-    const result = await p.create("Replace email", { resolveRename: async () => ({ action: "create" }) });
+    const result = await p.create("Replace email", {
+      resolveRename: async () => ({ action: "create" }),
+      allowDrop: true,
+    });
     expect(result.upSql.join("\n")).toContain('DROP COLUMN "email"');
     expect(result.upSql.join("\n")).toContain('ADD COLUMN "email_address"');
     expect(result.destructive.map((d) => d.reason).join()).toMatch(/Drops column users\.email/);
@@ -128,8 +155,11 @@ describe("create with renames", () => {
         questions.push(q);
         return { action: "create" };
       },
+      allowDrop: true,
     });
-    expect(questions).toEqual([{ kind: "table", created: "topics", candidates: ["categories"] }]);
+    expect(questions).toEqual([
+      { kind: "table", created: "topics", candidates: ["categories"], droppedIfCreated: ["categories"] },
+    ]);
     expect(result.upSql.join("\n")).toMatch(/DROP TABLE "categories"[\s\S]*CREATE TABLE "topics"/);
     expect(result.destructive.map((d) => d.reason).join()).toMatch(/Drops table categories/);
     const run = await upAndDown(p.migrationsDir, LAST_SEED);
