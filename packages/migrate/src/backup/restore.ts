@@ -1,8 +1,8 @@
 import { type Sql, withDatabase } from "../connection.js";
 import { TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
-import { withMigrationLock } from "../lock.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
+import { withRecordedLock } from "../schema-state.js";
 import {
   currentRevision,
   ensureStateTables,
@@ -132,7 +132,7 @@ export async function restore(ctx: EngineContext, options: RestoreOptions): Prom
         );
       }
 
-      return withMigrationLock(sql, ctx, async () => {
+      return withRecordedLock(sql, ctx, "restore", async () => {
         const safety = options.noBackup ? null : await safetyBackup(ctx, meta.name, options);
         if (safety) options.onProgress?.({ type: "backup", file: safety.file });
 
