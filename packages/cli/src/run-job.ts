@@ -1,6 +1,7 @@
 import {
   type BackupInfo,
   backup,
+  databaseIdentity,
   type ProgressEvent,
   type RestoreReport,
   type RunReport,
@@ -103,7 +104,9 @@ async function runQueued(cli: CliContext, request: JobRequest, progress: Progres
   const { createMigrationsQueue, currentRequester, loadQueueConfig, unwrapJobFailure } = await loadJobs();
   const queue = createMigrationsQueue(loadQueueConfig(), { logger: cli.logger });
   try {
-    const payload = { ...request.payload, requestedBy: currentRequester("cli") };
+    // Name our database, so a worker serving another one refuses instead of reporting its own state.
+    const database = await databaseIdentity(cli.engine.databaseUrl);
+    const payload = { ...request.payload, requestedBy: currentRequester("cli"), database };
     const { jobId, deduplicated } = await queue.enqueue(request.name, payload);
     progress.note(
       deduplicated

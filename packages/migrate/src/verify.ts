@@ -39,9 +39,7 @@ export async function verify(ctx: EngineContext): Promise<VerifyReport> {
       ...invalid.map(
         (i) => `index ${i} is INVALID (an interrupted CREATE INDEX CONCURRENTLY); drop and rebuild it`,
       ),
-      ...(hasSchemaDrift(schema)
-        ? [schema.summary, ...schema.changes.map(describeSchemaChange)]
-        : []),
+      ...(hasSchemaDrift(schema) ? [schema.summary, ...schema.changes.map(describeSchemaChange)] : []),
     ];
     return {
       ok: problems.length === 0,
