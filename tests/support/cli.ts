@@ -3,7 +3,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { assertBuilt, repoRoot } from "./processes.js";
 
-/** The built CLI, run exactly as `pnpm cli` runs it (`node packages/cli/dist/bin.js`). */
+/** The built CLI (`node packages/cli/dist/bin.js`), as an installed `tidemark` binary runs it. */
 export const cliMain = path.join(repoRoot, "packages/cli/dist/bin.js");
 
 /** What a CLI run printed and how it exited. */
@@ -13,7 +13,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run the built CLI with pipes for stdin/stdout (never a TTY) and only `env` on top of PATH/HOME. */
+/**
+ * Run the built CLI with pipes for stdin/stdout (never a TTY) and only `env` on top of
+ * PATH/HOME; pass `npm_lifecycle_event: "cli"` to run it the way `pnpm cli` does.
+ */
 export function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
   assertBuilt(cliMain);
   return new Promise((resolve, reject) => {
