@@ -116,4 +116,16 @@ describe.sequential("schema drift", () => {
       expect.objectContaining({ change: "removed", kind: "view", name: "public.user_names" }),
     ]);
   });
+
+  it("takes the schema a restore brings back as the new baseline", async () => {
+    const taken = await cli(["backup", "--direct", "--json"], env);
+    expect(taken.code, taken.stderr).toBe(0);
+    const file = (JSON.parse(taken.stdout) as { file: string }).file;
+    await query(db.url, "alter table users add column after_backup text");
+    expect((await schemaDrift()).state).toBe("drifted");
+    const restored = await cli(["restore", file, "--direct", "--yes", "--no-backup"], env);
+    expect(restored.code, restored.stderr).toBe(0);
+    const drift = await schemaDrift();
+    expect(drift).toMatchObject({ state: "clean", recorded: { recordedBy: "restore" } });
+  });
 });
