@@ -8,7 +8,7 @@ import {
 } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, query } from "../support/cli.js";
-import { type ManagedProcess, spawnWorker, stopAll } from "../support/processes.js";
+import { type ManagedProcess, spawnApi, spawnWorker, stopAll, waitForHealth } from "../support/processes.js";
 
 /** A worker and a CLI that read different DATABASE_URLs must never report each other's runs. */
 
@@ -83,5 +83,23 @@ describe.sequential("a worker on database A and a CLI on database B", () => {
     expect(r.stdout).toContain("Upgraded (base) → 0004_set_default_avatar_url");
     expect(await appliedRows(a.url)).toBe(5);
     expect(await appliedRows(b.url)).toBe(0);
+  });
+
+  it("keeps an API on database B from booting on the worker's run, and says which database the worker serves", async () => {
+    const api = await spawnApi({
+      DATABASE_URL: b.url,
+      REDIS_URL: redisUrl,
+      TIDEMARK_QUEUE_PREFIX: prefix,
+      MIGRATE_ON_BOOT: "queue",
+    });
+    const degraded = await waitForHealth(
+      api,
+      (code) => code === 503 && api.logged(/initialization error/).length > 0,
+    );
+    expect(degraded).toMatchObject({ phase: "degraded", failure: { code: "TM_WRONG_DATABASE" } });
+    const [line] = api.logged(/initialization error/);
+    expect(JSON.stringify(line)).toContain(`this worker serves ${a.name}`);
+    expect(await appliedRows(b.url)).toBe(0);
+    await api.stop();
   });
 });
