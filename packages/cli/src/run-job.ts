@@ -10,6 +10,7 @@ import {
   upgrade,
 } from "@tidemark/migrate";
 import type { CliContext } from "./context.js";
+import { nameCommands } from "./output.js";
 import { createProgress, type Progress } from "./progress.js";
 
 /** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (DESIGN §6). */
@@ -117,7 +118,9 @@ async function runQueued(cli: CliContext, request: JobRequest, progress: Progres
     const interrupt = () => {
       progress.end(true);
       process.stderr.write(
-        `\nStopped waiting. Job ${jobId} carries on in the worker; follow it with: pnpm cli jobs\n`,
+        nameCommands(
+          `\nStopped waiting. Job ${jobId} carries on in the worker; follow it with: pnpm cli jobs\n`,
+        ),
       );
       process.exit(130);
     };

@@ -64,13 +64,13 @@ async function verifyChecksum(file: string): Promise<Omit<BackupInfo, "file">> {
   if (actual.size !== meta.size) {
     throw invalid(
       file,
-      `is ${actual.size} bytes but its sidecar records ${meta.size}: the dump is truncated or was modified. Pick another backup (\`tidemark backups\`).`,
+      `is ${actual.size} bytes but its sidecar records ${meta.size}: the dump is truncated or was modified. Pick another backup (\`pnpm cli backups\`).`,
     );
   }
   if (actual.sha256 !== meta.sha256) {
     throw invalid(
       file,
-      "does not match the sha256 in its sidecar: the dump was modified or is corrupt. Pick another backup (`tidemark backups`).",
+      "does not match the sha256 in its sidecar: the dump was modified or is corrupt. Pick another backup (`pnpm cli backups`).",
     );
   }
   return meta;
