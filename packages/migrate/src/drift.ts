@@ -102,7 +102,7 @@ export async function schemaDrift(
       recorded: recordedOf(recorded.forRevision),
       changes,
       summary: changes.length
-        ? `The schema differs from what the last ${recorded.forRevision.recordedBy} run left at ${at} (${recorded.forRevision.recordedAt}): ${changes.length} change(s) made outside migrations.`
+        ? `The schema differs from what the last ${recorded.forRevision.recordedBy} run left at ${at} (${recorded.forRevision.recordedAt}): ${changes.length} change(s) made outside migrations. Put intended changes in a migration (pnpm cli create), undo the others, or accept the schema as it is with pnpm cli stamp ${at} --yes.`
         : `The schema matches what the last ${recorded.forRevision.recordedBy} run left at ${at}.`,
     };
   }
@@ -112,7 +112,7 @@ export async function schemaDrift(
       state: "mismatch",
       recorded: recordedOf(recorded.newest),
       changes: await snapshotChanges(migrationsDir, current.migration, live.objects),
-      summary: `The history says ${at}, but the schema was last recorded at ${recorded.newest.revision ?? "base"} (by ${recorded.newest.recordedBy}, ${recorded.newest.recordedAt}) and no run has recorded it since${same ? "; the schema is still exactly the one recorded there" : ""}. The history was changed without running migrations (stamp, or another tool).`,
+      summary: `The history says ${at}, but the schema was last recorded at ${recorded.newest.revision ?? "base"} (by ${recorded.newest.recordedBy}, ${recorded.newest.recordedAt}) and no run has recorded it since${same ? "; the schema is still exactly the one recorded there" : ""}. The history was changed without running migrations (stamp, or another tool). Make the schema match ${at}, or stamp the revision it matches.`,
     };
   }
   return {
@@ -120,7 +120,7 @@ export async function schemaDrift(
     recorded: null,
     changes: [],
     summary:
-      "No schema fingerprint is recorded yet, so drift cannot be checked; the next upgrade, rollback, restore or stamp records one.",
+      "No schema fingerprint is recorded yet, so drift cannot be checked; the next upgrade or rollback that changes the revision, restore, or stamp records one.",
   };
 }
 
