@@ -87,11 +87,6 @@ export async function readRecordedSchemas(
   }
 }
 
-/** True when any schema fingerprint was ever recorded in this database. */
-export async function hasRecordedSchema(sql: Sql): Promise<boolean> {
-  return (await readRecordedSchemas(sql, null)).newest !== null;
-}
-
 /**
  * Run `fn` (a run under the migration lock) and afterwards record the schema it left, when
  * the revision moved (or after any finished restore). Also after a failure: the steps that
