@@ -1,4 +1,10 @@
-import { type EngineContext, type RunReport, type UpToDateCheck, upgrade } from "@tidemark/migrate";
+import {
+  databaseIdentity,
+  type EngineContext,
+  type RunReport,
+  type UpToDateCheck,
+  upgrade,
+} from "@tidemark/migrate";
 import type { MigrationOutcome } from "./boot.js";
 import type { MigrateOnBoot } from "./config.js";
 import { type Metrics, outcomeOf } from "./metrics.js";
@@ -36,7 +42,10 @@ export function bootMigration(deps: BootMigrationDeps): (check: UpToDateCheck) =
     if (deps.mode === "inline" || !check.hasMigrations) return outcome(await upgrade(deps.ctx));
     const [jobs, queue] = await Promise.all([deps.queue.module(), deps.queue.get()]);
     try {
-      const { jobId } = await queue.enqueue("upgrade", { requestedBy: jobs.currentRequester("api") });
+      const { jobId } = await queue.enqueue("upgrade", {
+        requestedBy: jobs.currentRequester("api"),
+        database: await databaseIdentity(deps.ctx.databaseUrl),
+      });
       const report = (await queue.awaitJob(jobId, {
         timeoutMs: deps.timeoutMs,
         noWorkerAfterMs: noWorkerAfter(deps.timeoutMs),

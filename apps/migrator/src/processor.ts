@@ -1,5 +1,13 @@
 import { type JobName, parsePayload, parseResult, toJobError } from "@tidemark/jobs";
-import { type EngineConfig, isTidemarkError, type ProgressEvent, type RunReport } from "@tidemark/migrate";
+import {
+  assertSameDatabase,
+  type DatabaseIdentity,
+  databaseIdentity,
+  type EngineConfig,
+  isTidemarkError,
+  type ProgressEvent,
+  type RunReport,
+} from "@tidemark/migrate";
 import { type Job, WaitingError } from "bullmq";
 import type { Logger } from "pino";
 import { jobContext, runEngine } from "./engine.js";
@@ -16,11 +24,21 @@ function isInterrupted(result: unknown): boolean {
   return !!(result as Partial<RunReport> | null)?.interrupted;
 }
 
+/** This worker's database identity, read once it succeeds (a failed read is retried next job). */
+function servedDatabase(url: string): () => Promise<DatabaseIdentity> {
+  let known: DatabaseIdentity | undefined;
+  return async () => {
+    known ??= await databaseIdentity(url);
+    return known;
+  };
+}
+
 /**
  * The BullMQ processor: validate, run through the engine, forward progress, return the
  * report. Errors leave as {@link toJobError} so the caller reads their code back.
  */
 export function createProcessor(deps: ProcessorDeps) {
+  const served = servedDatabase(deps.engine.databaseUrl);
   return async (job: Job, token?: string): Promise<unknown> => {
     const log = deps.logger.child({ jobId: job.id, job: job.name });
     let payload: ReturnType<typeof parsePayload>;
@@ -30,6 +48,15 @@ export function createProcessor(deps: ProcessorDeps) {
       // Nothing ran and a bad payload never improves: fail now, no retry.
       log.error({ code: isTidemarkError(err) ? err.code : undefined, err }, "job payload rejected");
       throw toJobError(err, { unrecoverable: true });
+    }
+    if (payload.database) {
+      try {
+        assertSameDatabase(payload.database, await served());
+      } catch (err) {
+        // Another worker's database never becomes ours: fail now, no retry, nothing run.
+        log.error({ code: isTidemarkError(err) ? err.code : undefined, err }, "job refused");
+        throw toJobError(err, { unrecoverable: isTidemarkError(err) && err.code === "TM_WRONG_DATABASE" });
+      }
     }
     const name = job.name as JobName;
     const started = performance.now();

@@ -34,3 +34,11 @@ export function loadCliConfig(env: Record<string, string | undefined> = process.
     schemaFile: e.TIDEMARK_SCHEMA_FILE,
   };
 }
+
+/**
+ * How the user typed the command, so hints name it the same way: `pnpm cli` when run
+ * through the root package's `cli` script (pnpm sets npm_lifecycle_event), else `tidemark`.
+ */
+export function invocationName(env: Record<string, string | undefined> = process.env): string {
+  return env.npm_lifecycle_event === "cli" ? "pnpm cli" : "tidemark";
+}

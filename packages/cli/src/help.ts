@@ -1,8 +1,9 @@
 import { type Command, InvalidArgumentError } from "commander";
+import { commandName } from "./output.js";
 
 /** Append an "Examples:" section to a command's help. */
 export function withExamples(cmd: Command, examples: string[]): Command {
-  const lines = examples.map((e) => (e.startsWith("#") ? `  ${e}` : `  $ pnpm cli ${e}`));
+  const lines = examples.map((e) => (e.startsWith("#") ? `  ${e}` : `  $ ${commandName} ${e}`));
   return cmd.addHelpText("after", `\nExamples:\n${lines.join("\n")}`);
 }
 

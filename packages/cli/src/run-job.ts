@@ -1,6 +1,7 @@
 import {
   type BackupInfo,
   backup,
+  databaseIdentity,
   type ProgressEvent,
   type RestoreReport,
   type RunReport,
@@ -9,6 +10,7 @@ import {
   upgrade,
 } from "@tidemark/migrate";
 import type { CliContext } from "./context.js";
+import { nameCommands } from "./output.js";
 import { createProgress, type Progress } from "./progress.js";
 
 /** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (DESIGN §6). */
@@ -103,7 +105,9 @@ async function runQueued(cli: CliContext, request: JobRequest, progress: Progres
   const { createMigrationsQueue, currentRequester, loadQueueConfig, unwrapJobFailure } = await loadJobs();
   const queue = createMigrationsQueue(loadQueueConfig(), { logger: cli.logger });
   try {
-    const payload = { ...request.payload, requestedBy: currentRequester("cli") };
+    // Name our database, so a worker serving another one refuses instead of reporting its own state.
+    const database = await databaseIdentity(cli.engine.databaseUrl);
+    const payload = { ...request.payload, requestedBy: currentRequester("cli"), database };
     const { jobId, deduplicated } = await queue.enqueue(request.name, payload);
     progress.note(
       deduplicated
@@ -114,7 +118,9 @@ async function runQueued(cli: CliContext, request: JobRequest, progress: Progres
     const interrupt = () => {
       progress.end(true);
       process.stderr.write(
-        `\nStopped waiting. Job ${jobId} carries on in the worker; follow it with: pnpm cli jobs\n`,
+        nameCommands(
+          `\nStopped waiting. Job ${jobId} carries on in the worker; follow it with: pnpm cli jobs\n`,
+        ),
       );
       process.exit(130);
     };

@@ -22,7 +22,13 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+      // pnpm sets npm_lifecycle_event for the root `cli` script; the CLI names its hints after it.
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        npm_lifecycle_event: "cli",
+        ...env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

@@ -10,6 +10,17 @@ export const requestedBySchema = z.object({
   user: z.string().min(1).optional(),
 });
 
+/**
+ * The database a job is for, as the requester sees it; the worker refuses a job for another
+ * database than its own (TM_WRONG_DATABASE). Optional, so jobs from older requesters still run.
+ */
+export const databaseIdentitySchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().positive(),
+  database: z.string().min(1),
+  systemIdentifier: z.string().regex(/^\d+$/).nullable(),
+});
+
 /** A revision id or prefix as typed by a user (`0003`, `0003_add_user_avatar_url`). */
 const revision = z
   .string()
@@ -24,12 +35,14 @@ export const jobPayloadSchemas = {
     dryRun: z.boolean().optional(),
     singleTransaction: z.boolean().optional(),
     requestedBy: requestedBySchema,
+    database: databaseIdentitySchema.optional(),
   }),
   rollback: z.strictObject({
     /** `prev`, `base`, or a revision to end at. */
     to: z.union([z.literal("prev"), z.literal("base"), revision]),
     noBackup: z.boolean().optional(),
     requestedBy: requestedBySchema,
+    database: databaseIdentitySchema.optional(),
   }),
   backup: z.strictObject({
     label: z
@@ -37,12 +50,14 @@ export const jobPayloadSchemas = {
       .regex(/^[\w.-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
       .optional(),
     requestedBy: requestedBySchema,
+    database: databaseIdentitySchema.optional(),
   }),
   restore: z.strictObject({
     /** A file inside BACKUP_DIR (the engine confines it). */
     file: z.string().min(1),
     noBackup: z.boolean().optional(),
     requestedBy: requestedBySchema,
+    database: databaseIdentitySchema.optional(),
   }),
 } as const satisfies Record<JobName, z.ZodType>;
 

@@ -67,8 +67,11 @@ const LISTED_STATES: JobState[] = ["active", "waiting", "prioritized", "delayed"
 function deduplicationId(name: JobName, payload: JobPayload): string | undefined {
   if (name !== "upgrade") return undefined;
   const p = payload as JobPayload<"upgrade">;
+  // Requests for different databases must never share a job.
+  const db = p.database ? `${p.database.database}@${p.database.systemIdentifier ?? p.database.host}` : "any";
   return [
     "upgrade",
+    db,
     p.to ?? "latest",
     p.dryRun ? "dry" : "apply",
     p.singleTransaction ? "single" : "each",

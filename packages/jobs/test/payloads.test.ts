@@ -59,6 +59,27 @@ describe("job payloads", () => {
     expect(err.message).toContain("requestedBy");
   });
 
+  it("accepts the database a job is for, and rejects a malformed one", () => {
+    const database = {
+      host: "127.0.0.1",
+      port: 5432,
+      database: "app",
+      systemIdentifier: "7714563106071005295",
+    };
+    for (const name of jobNames) {
+      const base = name === "rollback" ? { to: "prev" } : name === "restore" ? { file: "x.dump" } : {};
+      expect(parsePayload(name, { ...base, requestedBy: testRequester, database })).toMatchObject({
+        database,
+      });
+    }
+    const err = payloadError("upgrade", {
+      requestedBy: testRequester,
+      database: { ...database, systemIdentifier: "not-a-number" },
+    });
+    expect(err.code).toBe("TM_PAYLOAD_INVALID");
+    expect(err.message).toContain("database.systemIdentifier");
+  });
+
   it("rejects an unknown job name", () => {
     const err = payloadError("drop-everything", { requestedBy: testRequester });
     expect(err.code).toBe("TM_PAYLOAD_INVALID");

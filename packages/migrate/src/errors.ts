@@ -47,6 +47,11 @@ export const errorCodes = {
   TM_PAYLOAD_TOO_LARGE: { exit: 2, http: 413, summary: "request body is too large" },
   TM_PENDING_MIGRATIONS: { exit: 1, http: 503, summary: "migrations are pending and boot migration is off" },
   TM_NOT_READY: { exit: 1, http: 503, summary: "the database is not migrated yet" },
+  TM_WRONG_DATABASE: {
+    exit: 1,
+    http: 409,
+    summary: "the job is for another database than the one the worker serves",
+  },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
 } as const;
 

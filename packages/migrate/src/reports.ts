@@ -1,3 +1,4 @@
+import type { SchemaDrift } from "./drift.js";
 import type { Migration } from "./types.js";
 
 /** A row of `drizzle.__drizzle_migrations` matched to its journal entry. */
@@ -49,7 +50,12 @@ export interface StatusReport {
   invalidIndexes: string[];
   tables: TableInfo[];
   lockHolder: LockHolder | null;
+  /** The newest failed run, only while it still describes the database (nothing superseded it). */
   lastFailure: HistoryRow | null;
+  /** The newest failure once a later run or change superseded it: history, not the current state. */
+  supersededFailure: (HistoryRow & { supersededBecause: string }) | null;
+  /** The live schema against the one recorded after the last run; null when the database does not exist. */
+  schemaDrift: SchemaDrift | null;
 }
 
 /** A row of `tidemark.history`. */

@@ -2,11 +2,11 @@ import { backup } from "./backup/backup.js";
 import { withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import { readMigrations } from "./journal.js";
-import { withMigrationLock } from "./lock.js";
 import { dataLosses } from "./losses.js";
 import { analyze, type MigrationState, planRollback } from "./plan.js";
 import type { RollbackPreview } from "./reports.js";
 import { runSteps } from "./run-steps.js";
+import { withRecordedLock } from "./schema-state.js";
 import { configureSession } from "./session.js";
 import { readApplied } from "./state.js";
 import type { EngineContext, Migration, ProgressEvent, RunReport } from "./types.js";
@@ -54,7 +54,7 @@ export async function previewRollback(ctx: EngineContext, to: string): Promise<R
 export async function rollback(ctx: EngineContext, options: RollbackOptions): Promise<RunReport> {
   const migrations = await readMigrations(ctx.migrationsDir);
   return withDatabase(ctx.databaseUrl, async (sql) => {
-    return withMigrationLock(sql, ctx, async () => {
+    return withRecordedLock(sql, ctx, "down", async () => {
       await configureSession(sql, ctx);
       const state = analyze(migrations, await readApplied(sql));
       const plan = planRollback(state, options.to);

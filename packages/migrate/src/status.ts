@@ -1,14 +1,15 @@
 import { readTables } from "./catalog.js";
 import { type Sql, withReader } from "./connection.js";
+import { type SchemaDrift, schemaDrift } from "./drift.js";
 import { isTidemarkError } from "./errors.js";
-import { toHistoryRow } from "./history.js";
+import { readFailureState } from "./failures.js";
 import { readMigrations } from "./journal.js";
 import { lockHolder } from "./lock.js";
-import { analyze } from "./plan.js";
+import { analyze, type MigrationState } from "./plan.js";
 import { describeDatabaseUrl } from "./redact.js";
-import type { HistoryRow, StatusReport } from "./reports.js";
+import type { StatusReport } from "./reports.js";
 import { invalidIndexes } from "./session.js";
-import { isMissingTable, readApplied } from "./state.js";
+import { currentRevision, readApplied } from "./state.js";
 import type { EngineContext } from "./types.js";
 
 /** Result of the boot-time fast check. */
@@ -44,32 +45,28 @@ export async function checkUpToDate(ctx: EngineContext): Promise<UpToDateCheck> 
   };
 }
 
-async function lastFailure(sql: Sql): Promise<HistoryRow | null> {
-  try {
-    const [row] = await sql`select * from "tidemark"."history" order by id desc limit 1`;
-    const parsed = row ? toHistoryRow(row as Parameters<typeof toHistoryRow>[0]) : null;
-    return parsed?.status === "failed" ? parsed : null;
-  } catch (err) {
-    if (isMissingTable(err)) return null;
-    throw err;
-  }
+/** The live schema against the fingerprint recorded for the current revision. */
+export function driftOf(sql: Sql, ctx: EngineContext, state: MigrationState): Promise<SchemaDrift> {
+  const revision = currentRevision(state.applied, state.migrations);
+  const migration = state.migrations.find((m) => m.tag === revision);
+  return schemaDrift(sql, ctx.migrationsDir, { revision, migration });
 }
 
-/** Full status: revisions, pending, drift, late merges, tables and columns, lock holder. */
+/** Full status: revisions, pending, file and schema drift, late merges, tables, lock holder, failures. */
 export async function status(ctx: EngineContext): Promise<StatusReport> {
   const migrations = await readMigrations(ctx.migrationsDir);
   const base = { database: describeDatabaseUrl(ctx.databaseUrl), environment: ctx.environment };
   const latest = migrations.at(-1)?.tag ?? null;
   try {
     return await withReader(ctx, async (sql) => {
-      const [applied, tables, holder, invalid, failure] = await Promise.all([
+      const [applied, tables, holder, invalid] = await Promise.all([
         readApplied(sql),
         readTables(sql),
         lockHolder(sql),
         invalidIndexes(sql),
-        lastFailure(sql),
       ]);
       const state = analyze(migrations, applied);
+      const [failures, schema] = await Promise.all([readFailureState(sql, state), driftOf(sql, ctx, state)]);
       return {
         ...base,
         databaseExists: true,
@@ -87,7 +84,9 @@ export async function status(ctx: EngineContext): Promise<StatusReport> {
         invalidIndexes: invalid,
         tables,
         lockHolder: holder,
-        lastFailure: failure,
+        lastFailure: failures.current,
+        supersededFailure: failures.superseded,
+        schemaDrift: schema,
       };
     });
   } catch (err) {
@@ -106,6 +105,8 @@ export async function status(ctx: EngineContext): Promise<StatusReport> {
       tables: [],
       lockHolder: null,
       lastFailure: null,
+      supersededFailure: null,
+      schemaDrift: null,
     };
   }
 }

@@ -2,10 +2,10 @@ import { withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import { recordFailure, runStep } from "./executor.js";
 import { readMigrations } from "./journal.js";
-import { withMigrationLock } from "./lock.js";
 import { analyze, planUpgrade } from "./plan.js";
 import { pushSchemaTables } from "./push.js";
 import { runSteps } from "./run-steps.js";
+import { withRecordedLock } from "./schema-state.js";
 import { configureSession } from "./session.js";
 import { ensureStateTables, readApplied } from "./state.js";
 import { readScript } from "./statements.js";
@@ -35,7 +35,7 @@ export async function upgrade(ctx: EngineContext, options: UpgradeOptions = {}):
         const plan = planUpgrade(state, options.to);
         return report(state.current, plan.at(-1)?.tag ?? state.current, true, plan.map(planned));
       }
-      return withMigrationLock(sql, ctx, async () => {
+      return withRecordedLock(sql, ctx, "up", async () => {
         // After the lock: the timeouts must live on the backend that holds it.
         await configureSession(sql, ctx);
         if (migrations.length === 0) {

@@ -1,9 +1,11 @@
 import { withReader } from "./connection.js";
+import { describeSchemaChange, hasSchemaDrift, type SchemaDrift } from "./drift.js";
 import { readMigrations } from "./journal.js";
 import { analyze } from "./plan.js";
 import type { DriftItem } from "./reports.js";
 import { invalidIndexes } from "./session.js";
 import { readApplied } from "./state.js";
+import { driftOf } from "./status.js";
 import type { EngineContext } from "./types.js";
 
 /** Result of {@link verify}. */
@@ -13,15 +15,18 @@ export interface VerifyReport {
   drift: DriftItem[];
   late: string[];
   invalidIndexes: string[];
+  /** The live schema against the one recorded after the last run. */
+  schemaDrift: SchemaDrift;
   problems: string[];
 }
 
-/** Check applied migrations against the files on disk; never changes anything. */
+/** Check applied migrations against the files on disk and the live schema against the recorded one; never changes anything. */
 export async function verify(ctx: EngineContext): Promise<VerifyReport> {
   const migrations = await readMigrations(ctx.migrationsDir);
   return withReader(ctx, async (sql) => {
     const [applied, invalid] = await Promise.all([readApplied(sql), invalidIndexes(sql)]);
     const state = analyze(migrations, applied);
+    const schema = await driftOf(sql, ctx, state);
     const problems = [
       ...state.drift.map((d) =>
         d.kind === "changed"
@@ -34,6 +39,7 @@ export async function verify(ctx: EngineContext): Promise<VerifyReport> {
       ...invalid.map(
         (i) => `index ${i} is INVALID (an interrupted CREATE INDEX CONCURRENTLY); drop and rebuild it`,
       ),
+      ...(hasSchemaDrift(schema) ? [schema.summary, ...schema.changes.map(describeSchemaChange)] : []),
     ];
     return {
       ok: problems.length === 0,
@@ -41,6 +47,7 @@ export async function verify(ctx: EngineContext): Promise<VerifyReport> {
       drift: state.drift,
       late: state.late.map((m) => m.tag),
       invalidIndexes: invalid,
+      schemaDrift: schema,
       problems,
     };
   });

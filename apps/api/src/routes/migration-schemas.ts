@@ -39,6 +39,31 @@ const LintFinding = Type.Object({
   revision: Type.Optional(Type.String()),
 });
 
+/** The live schema against the one recorded after the last run (see ARCHITECTURE.md). */
+const SchemaDriftSchema = Type.Object({
+  state: Type.Union([
+    Type.Literal("clean"),
+    Type.Literal("drifted"),
+    Type.Literal("mismatch"),
+    Type.Literal("unrecorded"),
+  ]),
+  recorded: Type.Union([
+    Type.Object({ revision: NullableString, recordedAt: Type.String(), recordedBy: Type.String() }),
+    Type.Null(),
+  ]),
+  changes: Type.Array(
+    Type.Object({
+      change: Type.String(),
+      kind: Type.String(),
+      name: Type.String(),
+      before: Type.Optional(Type.String()),
+      after: Type.Optional(Type.String()),
+      snapshotOf: Type.Optional(Type.String()),
+    }),
+  ),
+  summary: Type.String(),
+});
+
 /** `GET /migrations/status`. */
 export const StatusSchema = Type.Object({
   database: Type.String(),
@@ -74,7 +99,13 @@ export const StatusSchema = Type.Object({
     }),
     Type.Null(),
   ]),
+  // Only while nothing has superseded it; a superseded one moves to supersededFailure.
   lastFailure: Type.Union([HistoryRowSchema, Type.Null()]),
+  supersededFailure: Type.Union([
+    Type.Intersect([HistoryRowSchema, Type.Object({ supersededBecause: Type.String() })]),
+    Type.Null(),
+  ]),
+  schemaDrift: Type.Union([SchemaDriftSchema, Type.Null()]),
   lint: Type.Union([
     Type.Object({
       findings: Type.Array(LintFinding),

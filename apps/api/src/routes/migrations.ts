@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { type EngineContext, history, TidemarkError } from "@tidemark/migrate";
+import { databaseIdentity, type EngineContext, history, TidemarkError } from "@tidemark/migrate";
 import { Type } from "typebox";
 import { requireAdmin } from "../auth.js";
 import type { Boot } from "../boot.js";
@@ -107,6 +107,8 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
       const payload = jobs.parsePayload(name, {
         ...req.body.payload,
         requestedBy: jobs.currentRequester("api"),
+        // The API names its own database, so a worker serving another one refuses the job.
+        database: await databaseIdentity(opts.ctx.databaseUrl),
       });
       const { jobId, deduplicated } = await (await opts.queue.get()).enqueue(name, payload);
       req.log.info({ jobId, job: name, deduplicated }, "job enqueued");

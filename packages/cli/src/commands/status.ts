@@ -1,4 +1,10 @@
-import { type StatusReport, status } from "@tidemark/migrate";
+import {
+  describeSchemaChange,
+  hasSchemaDrift,
+  type SchemaDrift,
+  type StatusReport,
+  status,
+} from "@tidemark/migrate";
 import type { Command } from "commander";
 import { createCliContext } from "../context.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
@@ -13,7 +19,9 @@ export function printStatus(report: StatusReport): void {
   }
   print(`${label("Current")}${rev(report.current)}`);
   print(`${label("Latest")}${rev(report.latest)}`);
-  if (report.upToDate) success("Up to date.");
+  const schemaDrifted = hasSchemaDrift(report.schemaDrift);
+  if (report.upToDate && !schemaDrifted && !report.lastFailure) success("Up to date.");
+  else if (report.upToDate) success("No pending migrations.");
   else if (report.pending.length > 0) {
     warning(`${plural(report.pending.length, "pending migration")}. Apply them with: pnpm cli upgrade`);
     for (const p of report.pending) print(`    ${p}`);
@@ -39,10 +47,19 @@ export function printStatus(report: StatusReport): void {
       `${color.yellow("⚠")} Migration lock held by pid ${h.pid}${h.applicationName ? ` (${h.applicationName})` : ""}${h.since ? ` since ${h.since}` : ""}`,
     );
   }
+  if (report.schemaDrift) printSchemaDrift(report.schemaDrift);
   if (report.lastFailure) {
     const f = report.lastFailure;
     print(
       `${color.red("✖")} Last failure: ${f.direction} ${f.revision} at ${f.startedAt}: ${f.error ?? "unknown error"}`,
+    );
+  }
+  if (report.supersededFailure) {
+    const f = report.supersededFailure;
+    print(
+      color.dim(
+        `  Earlier failure, since superseded (${f.supersededBecause}): ${f.direction} ${f.revision} at ${f.startedAt}. Details: pnpm cli history`,
+      ),
     );
   }
   print();
@@ -56,6 +73,39 @@ export function printStatus(report: StatusReport): void {
   );
 }
 
+/** The live schema against the one recorded after the last run. */
+function printSchemaDrift(drift: SchemaDrift): void {
+  if (drift.state === "clean") {
+    print(`${color.green("✔")} Schema matches the one recorded after the last run.`);
+    return;
+  }
+  if (drift.state === "unrecorded") {
+    print(color.dim(`  ${drift.summary}`));
+    return;
+  }
+  print(`${color.red("✖")} ${drift.summary}`);
+  for (const change of drift.changes) print(`    ${describeSchemaChange(change)}`);
+}
+
+/** What makes `status --check` fail: anything a CI gate should stop on. */
+export function statusProblems(report: StatusReport): string[] {
+  const problems: string[] = [];
+  if (!report.databaseExists) problems.push("the database does not exist");
+  if (report.pending.length) problems.push(`${plural(report.pending.length, "pending migration")}`);
+  for (const d of report.drift) {
+    problems.push(
+      `${d.revision} ${d.kind === "changed" ? "changed on disk after it was applied" : "is applied but missing on disk"}`,
+    );
+  }
+  if (report.late.length) problems.push(`merged late: ${report.late.join(", ")}`);
+  for (const index of report.invalidIndexes) problems.push(`invalid index ${index}`);
+  if (hasSchemaDrift(report.schemaDrift))
+    problems.push("the schema drifted from the one recorded after the last run");
+  if (report.lastFailure)
+    problems.push(`the last ${report.lastFailure.direction} of ${report.lastFailure.revision} failed`);
+  return problems;
+}
+
 /** `status`: where the database stands. */
 export function registerStatus(program: Command): void {
   const cmd = program
@@ -64,11 +114,33 @@ export function registerStatus(program: Command): void {
     .description(
       "Show the current and latest revision, pending migrations, drift, the lock holder and tables",
     );
+  cmd.option(
+    "--check",
+    "exit 1 on pending migrations, schema drift, a changed or missing applied file, a late merge, an invalid index or a current failure (for CI gates)",
+  );
   withJson(acceptDirect(cmd));
-  withExamples(cmd, ["status", "status --json | jq .pending"]);
-  cmd.action(async (opts: { json?: boolean }) => {
+  withExamples(cmd, [
+    "status",
+    "status --json | jq .pending",
+    "# in CI, fail the job unless the database is exactly as the migrations left it:",
+    "status --check",
+  ]);
+  cmd.addHelpText(
+    "after",
+    "\nExit status: 0, or with --check 1 when any problem is found (also with --json).",
+  );
+  cmd.action(async (opts: { json?: boolean; check?: boolean }) => {
     const report = await status(createCliContext().engine);
-    if (opts.json) printJson(report);
-    else printStatus(report);
+    const problems = opts.check ? statusProblems(report) : [];
+    if (problems.length) process.exitCode = 1;
+    if (opts.json) {
+      printJson(opts.check ? { ...report, check: { ok: problems.length === 0, problems } } : report);
+      return;
+    }
+    printStatus(report);
+    if (!opts.check) return;
+    print();
+    if (problems.length) print(`${color.red("✖")} Check failed: ${problems.join("; ")}.`);
+    else success("Check passed: nothing pending, no drift, no failure.");
   });
 }

@@ -11,7 +11,7 @@ function isInside(parent: string, child: string): boolean {
 function outside(file: string, dir: string): TidemarkError {
   return new TidemarkError(
     "TM_BACKUP_PATH",
-    `${file} is not inside BACKUP_DIR (${dir}). Restore only takes backups from that directory; run \`tidemark backups\` to list them, or copy the file there first.`,
+    `${file} is not inside BACKUP_DIR (${dir}). Restore only takes backups from that directory; run \`pnpm cli backups\` to list them, or copy the file there first.`,
     { details: { file, backupDir: dir } },
   );
 }
@@ -34,7 +34,7 @@ export async function resolveBackupFile(backupDir: string, file: string): Promis
   } catch (cause) {
     throw new TidemarkError(
       "TM_BACKUP_INVALID",
-      `No backup named ${file} in ${dir}; run \`tidemark backups\` to list the available ones.`,
+      `No backup named ${file} in ${dir}; run \`pnpm cli backups\` to list the available ones.`,
       { cause, details: { file, backupDir: dir } },
     );
   }

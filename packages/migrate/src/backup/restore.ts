@@ -1,8 +1,8 @@
 import { type Sql, withDatabase } from "../connection.js";
 import { TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
-import { withMigrationLock } from "../lock.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
+import { withRecordedLock } from "../schema-state.js";
 import {
   currentRevision,
   ensureStateTables,
@@ -64,13 +64,13 @@ async function verifyChecksum(file: string): Promise<Omit<BackupInfo, "file">> {
   if (actual.size !== meta.size) {
     throw invalid(
       file,
-      `is ${actual.size} bytes but its sidecar records ${meta.size}: the dump is truncated or was modified. Pick another backup (\`tidemark backups\`).`,
+      `is ${actual.size} bytes but its sidecar records ${meta.size}: the dump is truncated or was modified. Pick another backup (\`pnpm cli backups\`).`,
     );
   }
   if (actual.sha256 !== meta.sha256) {
     throw invalid(
       file,
-      "does not match the sha256 in its sidecar: the dump was modified or is corrupt. Pick another backup (`tidemark backups`).",
+      "does not match the sha256 in its sidecar: the dump was modified or is corrupt. Pick another backup (`pnpm cli backups`).",
     );
   }
   return meta;
@@ -132,7 +132,7 @@ export async function restore(ctx: EngineContext, options: RestoreOptions): Prom
         );
       }
 
-      return withMigrationLock(sql, ctx, async () => {
+      return withRecordedLock(sql, ctx, "restore", async () => {
         const safety = options.noBackup ? null : await safetyBackup(ctx, meta.name, options);
         if (safety) options.onProgress?.({ type: "backup", file: safety.file });
 
