@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
+import { acceptFindings, readBaseline } from "../lint/baseline.js";
 import { lintMigrations } from "../lint/index.js";
+import type { LintFinding } from "../lint/types.js";
+import { confirmedFindings, recordingResolver } from "./confirmed.js";
 import { diffSnapshots } from "./diff.js";
 import { snapshotOf } from "./drizzle-kit.js";
 import { type MigrationsFolder, readMigrationsFolder } from "./folder.js";
@@ -45,19 +49,37 @@ async function withStagedFolder<T>(
   }
 }
 
-async function destructiveOf(
-  stagedDir: string,
-  tag: string,
-  upSql: string[],
-): Promise<DestructiveStatement[]> {
+async function lintNew(stagedDir: string, tag: string): Promise<LintFinding[]> {
   // Linting the whole staged history lets the linter know each column's previous type.
-  const report = await lintMigrations(await readMigrations(stagedDir), { revisions: [tag] });
-  return report.findings
+  return (await lintMigrations(await readMigrations(stagedDir), { revisions: [tag] })).findings;
+}
+
+function destructiveOf(findings: LintFinding[], upSql: string[]): DestructiveStatement[] {
+  return findings
     .filter((f) => DESTRUCTIVE_RULES.has(f.rule))
     .map((f) => ({
       statement: upSql.find((s) => s.trim().replace(/;$/, "") === f.statement) ?? f.statement,
       reason: f.message,
     }));
+}
+
+/** drizzle-kit would overwrite a stray file of the same name; Tidemark never touches it. */
+function assertFree(folder: MigrationsFolder, planned: PlannedMigration): void {
+  for (const f of planned.files) {
+    const file = path.join(folder.dir, f.relative);
+    if (f.relative !== path.join("meta", "_journal.json") && existsSync(file)) {
+      throw new TidemarkError(
+        "TM_JOURNAL_INVALID",
+        `${file} already exists but is not in meta/_journal.json, so the new migration cannot take its name. Move the stray file away (or give this migration another message); Tidemark never overwrites it.`,
+        { details: { file } },
+      );
+    }
+  }
+}
+
+function logWarnings(folder: MigrationsFolder, options: CreateOptions): string[] {
+  for (const warning of folder.warnings) options.logger.warn({ dir: folder.dir }, warning);
+  return folder.warnings;
 }
 
 function customSnapshot(previous: Snapshot): Snapshot {
@@ -83,6 +105,8 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
   const folder = await readMigrationsFolder(options.migrationsDir);
   const previous = folder.latest;
   const message = options.message.trim();
+  const warnings = logWarnings(folder, options);
+  const extra = warnings.length > 0 ? { warnings } : {};
 
   if (options.custom || options.ts) {
     const snapshot = customSnapshot(previous);
@@ -95,6 +119,7 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
           down: customDownTemplate(tag, message),
         } as const);
     const planned = planMigration(folder.dir, folder.journal, tag, snapshot, body);
+    assertFree(folder, planned);
     const files = await writeMigration(folder.dir, planned);
     options.logger.info({ revision: planned.tag, files }, "custom migration created");
     return {
@@ -105,6 +130,7 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
       downSql: [],
       destructive: [],
       validated: false,
+      ...extra,
     };
   }
 
@@ -116,11 +142,22 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
       `${options.schemaFile} exports no tables, enums or views, so the migration would drop everything. Check that the schema file exports its tables (export const users = pgTable(…)).`,
     );
   }
-  const plan = await resolveRenames(previous, current, options.renames, options.resolveRename);
+  // An unreadable baseline fails here, before anything is written, not after.
+  await readBaseline(folder.dir);
+  const prompt = recordingResolver(options.resolveRename);
+  const plan = await resolveRenames(previous, current, options.renames, prompt.resolver);
   const up = await diffSnapshots(previous, current, plan);
   if (up.statements.length === 0) {
     options.logger.info({ schemaFile: options.schemaFile }, "no schema changes, nothing to migrate");
-    return { status: "no-changes", files: [], upSql: [], downSql: [], destructive: [], validated: false };
+    return {
+      status: "no-changes",
+      files: [],
+      upSql: [],
+      downSql: [],
+      destructive: [],
+      validated: false,
+      ...extra,
+    };
   }
   const down = await diffSnapshots(current, previous, invertPlan(plan));
   const snapshot = orderSnapshot(current, up.meta);
@@ -130,7 +167,8 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     down: joinStatements(down.statements),
   });
 
-  const destructive = await withStagedFolder(folder, planned, async (stagedDir) => {
+  assertFree(folder, planned);
+  const findings = await withStagedFolder(folder, planned, async (stagedDir) => {
     await validateMigration({
       stagedDir,
       tag: planned.tag,
@@ -138,12 +176,15 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
       previous,
       current,
       serverUrl: options.scratchUrl ?? options.databaseUrl,
+      settingsFrom: options.databaseUrl,
       logger: options.logger,
     });
-    return destructiveOf(stagedDir, planned.tag, up.statements);
+    return lintNew(stagedDir, planned.tag);
   });
+  const destructive = destructiveOf(findings, up.statements);
 
   const files = await writeMigration(folder.dir, planned);
+  const accepted = await acceptFindings(folder.dir, confirmedFindings(findings, plan, prompt));
   options.logger.info(
     { revision: planned.tag, statements: up.statements.length, destructive: destructive.length },
     "migration created and validated",
@@ -156,5 +197,7 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     downSql: down.statements,
     destructive,
     validated: true,
+    ...(accepted[0] ? { baselined: accepted[0].rules } : {}),
+    ...extra,
   };
 }

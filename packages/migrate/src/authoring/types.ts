@@ -58,6 +58,10 @@ export interface CreateResult {
   destructive: DestructiveStatement[];
   /** True when up and down were proven on a scratch database (schema migrations only). */
   validated: boolean;
+  /** Lint rules of the new migration recorded in the lint baseline because the author confirmed them (a rename, a drop). */
+  baselined?: string[];
+  /** What drizzle-kit accepts in the folder but a person should know (a stray file…). */
+  warnings?: string[];
 }
 
 /** Options of {@link initProject}. */

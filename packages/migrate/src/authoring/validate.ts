@@ -7,6 +7,7 @@ import { upgrade } from "../upgrade.js";
 import { describeDatabase, describeDifferences, type SchemaDescription } from "./describe.js";
 import { diffSql } from "./drizzle-kit.js";
 import { withScratchDatabase } from "./scratch.js";
+import { copySearchPath } from "./search-path.js";
 import { emptySnapshot, type Snapshot } from "./snapshot.js";
 
 /** What {@link validateMigration} proves a new migration against. */
@@ -21,6 +22,8 @@ export interface ValidationInput {
   current: Snapshot;
   /** Server on which scratch databases are created. */
   serverUrl: string;
+  /** The project's database, whose `search_path` settings the scratch database copies (if it exists). */
+  settingsFrom?: string;
   logger: Logger;
 }
 
@@ -102,6 +105,7 @@ export async function validateMigration(input: ValidationInput): Promise<void> {
 
 async function proveOnHistory(input: ValidationInput, models: Promise<SchemaDescription[]>): Promise<void> {
   await withScratchDatabase(input.serverUrl, async (url) => {
+    if (input.settingsFrom) await copySearchPath(input.settingsFrom, url, input.logger);
     const ctx: EngineContext = {
       databaseUrl: url,
       migrationsDir: input.stagedDir,

@@ -1,3 +1,13 @@
+export {
+  acceptFindings,
+  applyBaseline,
+  BASELINE_FILE,
+  type BaselineEntry,
+  baselinePath,
+  isBaselined,
+  type LintBaseline,
+  readBaseline,
+} from "./baseline.js";
 export { formatFinding } from "./format.js";
 export { type LintSqlOptions, lintMigrations, lintSql, runsOutsideTransaction } from "./lint.js";
 export { findLintRule, type LintRule, type LintRuleCode, lintRules } from "./rules.js";
