@@ -121,6 +121,16 @@ describe.sequential("init and create on a throw-away project", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('ALTER TABLE "users" RENAME COLUMN "bio" TO "biography";');
     expect(r.stdout).toContain("rename-column");
+    expect(r.stdout).toContain("recorded as accepted in the lint baseline");
+  });
+
+  it("lint exits 0 after the confirmed rename, and --all still shows it", async () => {
+    const r = await runCli(["lint"], envFor(fresh));
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain("1 finding accepted in the lint baseline not shown");
+    const all = await runCli(["lint", "--all"], envFor(fresh));
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain("error rename-column");
   });
 
   it("create rejects a malformed --rename as a usage error (exit 2)", async () => {

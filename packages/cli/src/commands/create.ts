@@ -9,7 +9,7 @@ import {
 } from "@tidemark/migrate";
 import type { Command } from "commander";
 import { type CliContext, createCliContext } from "../context.js";
-import { countFindings, printFindings } from "../findings.js";
+import { countFindings, printFindings, withBaseline } from "../findings.js";
 import { acceptDirect, collect, withExamples, withJson } from "../help.js";
 import { color, heading, print, printJson, success, warning } from "../output.js";
 import { renamePrompt, withSpinner } from "../prompts.js";
@@ -72,15 +72,26 @@ function printCreated(result: CreateResult): void {
     for (const stmt of result.downSql) print(`  ${stmt}`);
   }
   for (const d of result.destructive) warning(`Destructive: ${d.statement} (${d.reason})`);
+  if (result.baselined) {
+    print(
+      color.dim(
+        `You confirmed ${result.baselined.join(", ")}: recorded as accepted in the lint baseline for this file.`,
+      ),
+    );
+  }
   if (!result.validated) print(color.dim("Template written: fill in the up and down steps, then lint it."));
 }
 
-/** Lint the new migration in the context of the whole history; advice only. */
+/** Lint the new migration in the context of the whole history, minus what the author confirmed; advice only. */
 async function lintNew(cli: CliContext, revision: string): Promise<void> {
   try {
-    const report = await lintMigrations(await readMigrations(cli.engine.migrationsDir), {
-      revisions: [revision],
-    });
+    const dir = cli.engine.migrationsDir;
+    const migrations = await readMigrations(dir);
+    const report = await withBaseline(
+      await lintMigrations(migrations, { revisions: [revision] }),
+      dir,
+      migrations,
+    );
     if (report.findings.length === 0 && report.suppressed.length === 0) return;
     print();
     printFindings(report);
@@ -116,6 +127,7 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
     printJson(result);
     return;
   }
+  for (const w of result.warnings ?? []) warning(w);
   if (result.status === "no-changes") {
     success(`No schema changes in ${shown(cli.schemaFile)} since the last migration; nothing was written.`);
     return;
