@@ -77,8 +77,9 @@ function assertFree(folder: MigrationsFolder, planned: PlannedMigration): void {
   }
 }
 
+/** Logged at info: the result carries them, and the CLI prints them as warnings (no double print). */
 function logWarnings(folder: MigrationsFolder, options: CreateOptions): string[] {
-  for (const warning of folder.warnings) options.logger.warn({ dir: folder.dir }, warning);
+  for (const warning of folder.warnings) options.logger.info({ dir: folder.dir }, warning);
   return folder.warnings;
 }
 
