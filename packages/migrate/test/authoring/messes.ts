@@ -58,29 +58,35 @@ async function idxGaps(dir: string): Promise<void> {
   }
 }
 
-/** Turn the seed copy in `dir` into a folder with `mess`. */
+/** The snapshot file of the journal's `position`-th entry, wherever earlier messes renumbered it. */
+async function snapshotAt(dir: string, position: number): Promise<string> {
+  const journal = JSON.parse(await readFile(path.join(dir, "meta/_journal.json"), "utf8")) as JournalJson;
+  const tag = journal.entries[position]?.tag ?? "";
+  return path.join(dir, "meta", `${tag.slice(0, 4)}_snapshot.json`);
+}
+
+/** Turn the seed copy in `dir` into a folder with `mess`; messes can be combined in MESSES order. */
 export async function makeMess(dir: string, mess: Mess): Promise<void> {
-  const meta = (f: string) => path.join(dir, "meta", f);
   switch (mess) {
     case "idx gaps":
       return idxGaps(dir);
     case "missing intermediate snapshot":
-      return rm(meta("0002_snapshot.json"));
+      return rm(await snapshotAt(dir, 2));
     case "missing last snapshot":
       // 0004 only changes data, so its snapshot equals 0003's: the newest existing one is right.
-      return rm(meta("0004_snapshot.json"));
+      return rm(await snapshotAt(dir, 4));
     case "empty first prevId":
-      return editJson<{ prevId: string }>(meta("0000_snapshot.json"), (s) => {
+      return editJson<{ prevId: string }>(await snapshotAt(dir, 0), (s) => {
         s.prevId = "";
       });
     case "chain broken by a merge":
-      return editJson<{ prevId: string }>(meta("0003_snapshot.json"), (s) => {
+      return editJson<{ prevId: string }>(await snapshotAt(dir, 3), (s) => {
         s.prevId = "5b0c3f4e-7d51-4c8e-9a0e-2f1d6b7c8a90";
       });
     case "stray sql file":
       return writeFile(path.join(dir, STRAY_FILE), 'CREATE TABLE "never_applied" ("id" integer);\n');
     case "journal version 5 with dialect pg":
-      return editJson<JournalJson>(meta("_journal.json"), (j) => {
+      return editJson<JournalJson>(path.join(dir, "meta/_journal.json"), (j) => {
         j.version = "5";
         j.dialect = "pg";
         for (const e of j.entries.slice(0, 3)) e.version = "5";

@@ -106,6 +106,32 @@ describe.each(MESSES)("a real folder with %s", (mess) => {
   });
 });
 
+describe("a real folder with every mess at once", () => {
+  it("create, drizzle-kit check and generate, and the engine all accept it", async () => {
+    const p = await project();
+    for (const mess of MESSES) await makeMess(p.migrationsDir, mess);
+    await p.writeSchema(withTags);
+    const result = await p.create("Add tags table");
+    expect(result).toMatchObject({ status: "created", revision: "0007_add_tags_table", validated: true });
+    expect(result.warnings).toHaveLength(2);
+    expect(await drizzleKitCheck(p.migrationsDir)).toContain("Everything's fine");
+    const generated = await drizzleKit(p.dir, [
+      "generate",
+      "--dialect",
+      "postgresql",
+      "--schema",
+      "./schema.ts",
+      "--out",
+      "./migrations",
+    ]);
+    expect(generated).toContain("No schema changes");
+    const db = await tempDb();
+    const { ctx } = testContext(db.url, { migrationsDir: p.migrationsDir });
+    expect((await upgrade(ctx)).steps).toHaveLength(6);
+    expect((await status(ctx)).upToDate).toBe(true);
+  });
+});
+
 describe("what create says about a real folder", () => {
   it("warns about a stray .sql file, never deletes or applies it", async () => {
     const p = await project();
