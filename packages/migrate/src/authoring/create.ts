@@ -63,6 +63,30 @@ function destructiveOf(findings: LintFinding[], upSql: string[]): DestructiveSta
     }));
 }
 
+/** Prove the new migration on scratch databases, then lint it in the context of the whole history. */
+async function proveAndLint(
+  folder: MigrationsFolder,
+  planned: PlannedMigration,
+  current: Snapshot,
+  options: CreateOptions,
+): Promise<LintFinding[]> {
+  // An unreadable lint baseline fails here, before anything is written, not after.
+  await readBaseline(folder.dir);
+  return withStagedFolder(folder, planned, async (stagedDir) => {
+    await validateMigration({
+      stagedDir,
+      tag: planned.tag,
+      previousTag: folder.lastEntry?.tag ?? null,
+      previous: folder.latest,
+      current,
+      serverUrl: options.scratchUrl ?? options.databaseUrl,
+      settingsFrom: options.databaseUrl,
+      logger: options.logger,
+    });
+    return lintNew(stagedDir, planned.tag);
+  });
+}
+
 /** drizzle-kit would overwrite a stray file of the same name; Tidemark never touches it. */
 function assertFree(folder: MigrationsFolder, planned: PlannedMigration): void {
   for (const f of planned.files) {
@@ -135,6 +159,17 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     };
   }
 
+  return createFromSchema(folder, options, slug, extra);
+}
+
+/** The schema path of {@link createMigration}: diff, resolve renames, prove, write, record confirmations. */
+async function createFromSchema(
+  folder: MigrationsFolder,
+  options: CreateOptions,
+  slug: string,
+  extra: { warnings?: string[] },
+): Promise<CreateResult> {
+  const previous = folder.latest;
   const schema = await loadSchemaModule(options.schemaFile);
   const current = await snapshotOf(schema, previous.id);
   if (isEmptyModel(current) && !isEmptyModel(previous)) {
@@ -143,8 +178,6 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
       `${options.schemaFile} exports no tables, enums or views, so the migration would drop everything. Check that the schema file exports its tables (export const users = pgTable(…)).`,
     );
   }
-  // An unreadable baseline fails here, before anything is written, not after.
-  await readBaseline(folder.dir);
   const prompt = recordingResolver(options.resolveRename);
   const plan = await resolveRenames(previous, current, options.renames, prompt.resolver);
   const up = await diffSnapshots(previous, current, plan);
@@ -169,19 +202,7 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
   });
 
   assertFree(folder, planned);
-  const findings = await withStagedFolder(folder, planned, async (stagedDir) => {
-    await validateMigration({
-      stagedDir,
-      tag: planned.tag,
-      previousTag: folder.lastEntry?.tag ?? null,
-      previous,
-      current,
-      serverUrl: options.scratchUrl ?? options.databaseUrl,
-      settingsFrom: options.databaseUrl,
-      logger: options.logger,
-    });
-    return lintNew(stagedDir, planned.tag);
-  });
+  const findings = await proveAndLint(folder, planned, current, options);
   const destructive = destructiveOf(findings, up.statements);
 
   const files = await writeMigration(folder.dir, planned);
