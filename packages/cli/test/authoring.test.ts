@@ -146,4 +146,14 @@ describe.sequential("init and create on a throw-away project", () => {
     expect(existsSync(path.join(migrationsDir, "0003_backfill_bios.sql"))).toBe(true);
     expect(existsSync(path.join(migrationsDir, "0003_backfill_bios.down.sql"))).toBe(true);
   });
+
+  it("create --accept-drop records a reviewed column drop, so lint does not flag it", async () => {
+    await writeFile(schemaFile, seedSchema);
+    const r = await runCli(["create", "Drop biography", "--accept-drop"], envFor(fresh));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('ALTER TABLE "users" DROP COLUMN "biography";');
+    expect(r.stdout).toContain("You confirmed drop-column");
+    const lint = await runCli(["lint", "0004"], envFor(fresh));
+    expect(lint.code, lint.stdout).toBe(0);
+  });
 });

@@ -16,6 +16,7 @@ import { renamePrompt, withSpinner } from "../prompts.js";
 
 /** Options of `create`. */
 interface CreateFlags {
+  acceptDrop?: boolean;
   custom?: boolean;
   ts?: boolean;
   rename: string[];
@@ -113,6 +114,7 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
       custom: flags.custom,
       ts: flags.ts,
       renames,
+      acceptDrops: flags.acceptDrop,
       resolveRename: ask
         ? (q) => {
             pause();
@@ -150,18 +152,23 @@ export function registerCreate(program: Command): void {
     .option("--custom", "an empty SQL migration (with a down file) for hand-written data changes")
     .option("--ts", "a TypeScript migration exporting up(ctx) and down(ctx)")
     .option("--rename <table.column=new>", "treat a column change as a rename (repeatable)", collect, [])
-    .option("--rename-table <old=new>", "treat a table change as a rename (repeatable)", collect, []);
+    .option("--rename-table <old=new>", "treat a table change as a rename (repeatable)", collect, [])
+    .option(
+      "--accept-drop",
+      "you reviewed the tables and columns it drops: record them in the lint baseline",
+    );
   withJson(acceptDirect(cmd));
   withExamples(cmd, [
     'create "Add user avatar URL"',
     'create "Rename email" --rename users.email=email_address',
     'create "Rename categories" --rename-table categories=tags',
+    'create "Drop legacy avatar" --accept-drop',
     'create --custom "Backfill avatar URLs"',
     'create --ts "Split full names"',
   ]);
   cmd.addHelpText(
     "after",
-    "\nThe schema is read from TIDEMARK_SCHEMA_FILE (default packages/db/src/schema.ts). On a terminal,\nan ambiguous rename is asked about; elsewhere pass --rename/--rename-table, or create fails\nrather than turn a rename into a drop and an add. Nothing is written unless validation passes.",
+    "\nThe schema is read from TIDEMARK_SCHEMA_FILE (default packages/db/src/schema.ts). On a terminal,\nan ambiguous rename is asked about; elsewhere pass --rename/--rename-table, or create fails\nrather than turn a rename into a drop and an add. Nothing is written unless validation passes.\nRenames and drops you confirmed (by flag or at the prompt) are recorded in the lint baseline\n(tidemark.lint-baseline.json), so lint and upgrade do not flag them again.",
   );
   cmd.action(async (message: string, flags: CreateFlags) => runCreate(createCliContext(), message, flags));
 }

@@ -9,11 +9,13 @@ type Resolver = (question: RenameQuestion) => Promise<RenameAnswer>;
 export interface PromptRecord {
   resolver: Resolver | undefined;
   createAnswers: RenameQuestion[];
+  /** Every drop was confirmed by flag (`create --accept-drop`). */
+  acceptDrops?: boolean;
 }
 
 /** Wrap the rename prompt so the answers that confirm a drop are remembered. */
-export function recordingResolver(resolver: Resolver | undefined): PromptRecord {
-  const record: PromptRecord = { resolver: undefined, createAnswers: [] };
+export function recordingResolver(resolver: Resolver | undefined, acceptDrops = false): PromptRecord {
+  const record: PromptRecord = { resolver: undefined, createAnswers: [], acceptDrops };
   if (resolver) {
     record.resolver = async (question) => {
       const answer = await resolver(question);
@@ -47,7 +49,8 @@ function mentions(statement: string, ...names: string[]): boolean {
 
 /**
  * The lint findings of a new migration that its author confirmed in `create`: renames passed
- * as flags or chosen at the prompt, and drops of what the prompt showed disappearing. A drop
+ * as flags or chosen at the prompt, drops of what the prompt showed disappearing, and every
+ * drop with `acceptDrops`. A drop
  * rule is confirmed only when every finding of it in the file is one the person saw, because
  * the baseline accepts a rule for the whole file.
  */
@@ -60,6 +63,7 @@ export function confirmedFindings(
   const seen = (f: LintFinding): boolean => {
     if (f.rule === "rename-table") return plan.tables.length > 0;
     if (f.rule === "rename-column") return plan.columns.length > 0;
+    if (record.acceptDrops && (f.rule === "drop-table" || f.rule === "drop-column")) return true;
     if (f.rule === "drop-table") return drops.tables.some((t) => mentions(f.statement, t));
     if (f.rule === "drop-column") {
       return drops.columns.some((c) => mentions(f.statement, c.slice(0, c.lastIndexOf(".")), c));

@@ -178,7 +178,7 @@ async function createFromSchema(
       `${options.schemaFile} exports no tables, enums or views, so the migration would drop everything. Check that the schema file exports its tables (export const users = pgTable(…)).`,
     );
   }
-  const prompt = recordingResolver(options.resolveRename);
+  const prompt = recordingResolver(options.resolveRename, options.acceptDrops);
   const plan = await resolveRenames(previous, current, options.renames, prompt.resolver);
   const up = await diffSnapshots(previous, current, plan);
   if (up.statements.length === 0) {

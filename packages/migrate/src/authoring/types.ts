@@ -32,6 +32,8 @@ export interface CreateOptions {
   /** Write a TypeScript migration exporting `up(ctx)` and `down(ctx)`. */
   ts?: boolean;
   renames?: RenameOptions;
+  /** The author reviewed the tables and columns this migration drops: record them in the lint baseline. */
+  acceptDrops?: boolean;
   /** Asked for every ambiguous rename not covered by `renames` (a TTY prompt); without it, they fail. */
   resolveRename?: (question: RenameQuestion) => Promise<RenameAnswer>;
   /** Server to create scratch databases on; default: the server of `databaseUrl`. */

@@ -52,6 +52,14 @@ describe("create records what its author confirmed in the lint baseline", () => 
     expect(rules).not.toContain("drop-column");
   });
 
+  it("every drop is accepted with acceptDrops (create --accept-drop)", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema().replace(/\n\s*avatarUrl: [^\n]+/, ""));
+    const result = await p.create("Drop avatar url", { acceptDrops: true });
+    expect(result.baselined).toEqual(["drop-column"]);
+    expect((await lintWithBaseline(p.migrationsDir, result.revision as string)).errors).toBe(0);
+  });
+
   it("a drop nobody was asked about is not accepted and writes no baseline", async () => {
     const p = await project();
     await p.writeSchema(seedSchema().replace(/\n\s*avatarUrl: [^\n]+/, ""));
