@@ -84,6 +84,13 @@ afterAll(async () => {
 });
 
 describe.sequential("lint and upgrade with a lint baseline on an adopted history", () => {
+  it("init on the existing history says it is initialized and points to adopt for the missing downs", async () => {
+    const r = await runCli(["init", "--direct"], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Already initialized");
+    expect(r.stdout).toContain("3 migrations have no down file; run pnpm cli adopt to write them.");
+  });
+
   it("lint says in one line which migrations have no down file, and warns about a file outside the journal", async () => {
     const r = await runCli(["lint"], env);
     expect(r.code).toBe(1);
