@@ -121,6 +121,16 @@ describe.sequential("init and create on a throw-away project", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('ALTER TABLE "users" RENAME COLUMN "bio" TO "biography";');
     expect(r.stdout).toContain("rename-column");
+    expect(r.stdout).toContain("recorded as accepted in the lint baseline");
+  });
+
+  it("lint exits 0 after the confirmed rename, and --all still shows it", async () => {
+    const r = await runCli(["lint"], envFor(fresh));
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain("1 finding accepted in the lint baseline not shown");
+    const all = await runCli(["lint", "--all"], envFor(fresh));
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain("error rename-column");
   });
 
   it("create rejects a malformed --rename as a usage error (exit 2)", async () => {
@@ -135,5 +145,15 @@ describe.sequential("init and create on a throw-away project", () => {
     expect(r.stdout).toContain("Created 0003_backfill_bios.");
     expect(existsSync(path.join(migrationsDir, "0003_backfill_bios.sql"))).toBe(true);
     expect(existsSync(path.join(migrationsDir, "0003_backfill_bios.down.sql"))).toBe(true);
+  });
+
+  it("create --allow-drop records a reviewed column drop, so lint does not flag it", async () => {
+    await writeFile(schemaFile, seedSchema);
+    const r = await runCli(["create", "Drop biography", "--allow-drop"], envFor(fresh));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('ALTER TABLE "users" DROP COLUMN "biography";');
+    expect(r.stdout).toContain("You confirmed drop-column");
+    const lint = await runCli(["lint", "0004"], envFor(fresh));
+    expect(lint.code, lint.stdout).toBe(0);
   });
 });

@@ -31,6 +31,7 @@ export const errorCodes = {
   TM_PG_TOOL: { exit: 1, http: 500, summary: "pg_dump/pg_restore missing or too old" },
   TM_RESTORE_FAILED: { exit: 1, http: 500, summary: "restore failed" },
   TM_LINT_ERRORS: { exit: 1, http: 422, summary: "lint found errors" },
+  TM_LINT_BASELINE_INVALID: { exit: 1, http: 500, summary: "the lint baseline file is unreadable" },
   TM_GENERATE_FAILED: { exit: 1, http: 500, summary: "migration could not be generated" },
   TM_PAYLOAD_INVALID: { exit: 2, http: 400, summary: "job payload does not match its schema" },
   TM_REDIS_UNAVAILABLE: { exit: 1, http: 503, summary: "Redis (the job queue) cannot be reached" },

@@ -119,6 +119,19 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   });
 }
 
+/** Migration files (`NNNN_x.sql`, `.down.sql`, `.ts`) of `dir` that no journal entry names. */
+export function unjournaledFiles(dir: string, journal: Journal | null): string[] {
+  if (!existsSync(dir)) return [];
+  const tags = new Set(journal?.entries.map((e) => e.tag) ?? []);
+  return readdirSync(dir)
+    .filter((f) => {
+      const m = /^(\d+_.+?)(\.down)?\.(sql|ts)$/.exec(f);
+      return m?.[1] !== undefined && !tags.has(m[1]);
+    })
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
 /**
  * Find a migration by revision id: the full tag, or its numeric prefix (`0003`).
  * Throws TM_UNKNOWN_REVISION listing the known ones.

@@ -15,7 +15,7 @@ import {
 import type { Command } from "commander";
 import { interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
-import { countFindings, printFindings } from "../findings.js";
+import { countFindings, printFindings, withBaseline } from "../findings.js";
 import { acceptDirect, collect, withExamples, withJson } from "../help.js";
 import { color, heading, print, printJson, success, warning } from "../output.js";
 import { renamePrompt, withSpinner } from "../prompts.js";
@@ -84,6 +84,13 @@ function printCreated(result: CreateResult): void {
     for (const stmt of result.downSql) print(`  ${stmt}`);
   }
   for (const d of result.destructive) warning(`Destructive: ${d.statement} (${d.reason})`);
+  if (result.baselined) {
+    print(
+      color.dim(
+        `You confirmed ${result.baselined.join(", ")}: recorded as accepted in the lint baseline for this file.`,
+      ),
+    );
+  }
   const guard = result.files.find((f) => f.endsWith(`${result.revision}.sql`));
   if (guard && result.files.some((f) => f.endsWith(`${result.revision}.ts`))) {
     print(
@@ -111,12 +118,16 @@ function printUnverified(u: UnverifiedDown): void {
   );
 }
 
-/** Lint the new migration in the context of the whole history; advice only. */
+/** Lint the new migration in the context of the whole history, minus what the author confirmed; advice only. */
 async function lintNew(cli: CliContext, revision: string): Promise<void> {
   try {
-    const report = await lintMigrations(await readMigrations(cli.engine.migrationsDir), {
-      revisions: [revision],
-    });
+    const dir = cli.engine.migrationsDir;
+    const migrations = await readMigrations(dir);
+    const report = await withBaseline(
+      await lintMigrations(migrations, { revisions: [revision] }),
+      dir,
+      migrations,
+    );
     if (report.findings.length === 0 && report.suppressed.length === 0) return;
     print();
     printFindings(report);
@@ -183,6 +194,7 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
     printJson(result);
     return;
   }
+  for (const w of result.warnings ?? []) warning(w);
   if (result.status === "no-changes") {
     success(`No schema changes in ${shown(cli.schemaFile)} since the last migration; nothing was written.`);
     return;
@@ -208,7 +220,7 @@ export function registerCreate(program: Command): void {
     .option("--rename-table <old=new>", "treat a table change as a rename (repeatable)", collect, [])
     .option(
       "--allow-drop",
-      "write drops of tables/columns without asking (needed off a terminal; the deployed code must no longer use them)",
+      "write drops of tables/columns without asking (needed off a terminal; the deployed code must no longer use them); recorded as accepted in the lint baseline",
     );
   withJson(acceptDirect(cmd));
   withExamples(cmd, [
@@ -221,7 +233,7 @@ export function registerCreate(program: Command): void {
   ]);
   cmd.addHelpText(
     "after",
-    "\nThe schema is read from TIDEMARK_SCHEMA_FILE (default packages/db/src/schema.ts). On a terminal,\nan ambiguous rename is asked about; elsewhere pass --rename/--rename-table, or create fails\nrather than turn a rename into a drop and an add. A migration that drops a table or column is\nwritten only when confirmed on a terminal or with --allow-drop: deploy the code that no longer\nuses it first. Nothing is written unless validation passes.",
+    "\nThe schema is read from TIDEMARK_SCHEMA_FILE (default packages/db/src/schema.ts). On a terminal,\nan ambiguous rename is asked about; elsewhere pass --rename/--rename-table, or create fails\nrather than turn a rename into a drop and an add. A migration that drops a table or column is\nwritten only when confirmed on a terminal or with --allow-drop: deploy the code that no longer\nuses it first. Nothing is written unless validation passes. Renames and drops you confirmed\n(by flag or at the prompt) are recorded in the lint baseline (tidemark.lint-baseline.json),\nso lint and upgrade do not flag them again.",
   );
   cmd.action(async (message: string, flags: CreateFlags) => runCreate(createCliContext(), message, flags));
 }

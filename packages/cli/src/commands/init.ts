@@ -1,9 +1,9 @@
-import { type InitResult, initProject } from "@tidemark/migrate";
+import { type InitResult, initProject, readMigrations } from "@tidemark/migrate";
 import type { Command } from "commander";
 import { confirmOrRefuse } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
-import { color, print, printJson, rev, success } from "../output.js";
+import { color, plural, print, printJson, rev, success, warning } from "../output.js";
 import { withSpinner } from "../prompts.js";
 
 /** Options of `init`. */
@@ -27,11 +27,22 @@ function init(cli: CliContext, stampExisting: boolean): Promise<InitResult> {
   );
 }
 
+/** An existing drizzle-kit history: say how many of its SQL migrations cannot be rolled back yet. */
+async function printAdoptHint(migrationsDir: string): Promise<void> {
+  const withoutDown = (await readMigrations(migrationsDir)).filter((m) => m.kind === "sql" && !m.downFile);
+  if (withoutDown.length === 0) return;
+  const verb = withoutDown.length === 1 ? "has" : "have";
+  warning(
+    `${plural(withoutDown.length, "migration")} ${verb} no down file; run ${color.bold("pnpm cli adopt")} to write them.`,
+  );
+}
+
 /** Say what init did. */
-function printResult(result: InitResult, migrationsDir: string): void {
+async function printResult(result: InitResult, migrationsDir: string): Promise<void> {
   switch (result.status) {
     case "already-initialized":
       success(`Already initialized: ${migrationsDir} has migrations up to ${rev(result.revision)}.`);
+      await printAdoptHint(migrationsDir);
       print(`For schema changes use: ${color.bold('pnpm cli create "Describe the change"')}`);
       return;
     case "initialized":
@@ -64,7 +75,7 @@ async function runInit(cli: CliContext, flags: InitFlags): Promise<void> {
     result = await init(cli, true);
   }
   if (flags.json) printJson(result);
-  else printResult(result, cli.engine.migrationsDir);
+  else await printResult(result, cli.engine.migrationsDir);
 }
 
 /** `init`: start the migration history of a project. */

@@ -9,7 +9,7 @@ import {
 import type { Command } from "commander";
 import { confirmOrRefuse, interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
-import { countFindings, printFindings } from "../findings.js";
+import { countFindings, printFindingsBrief, withBaseline } from "../findings.js";
 import { withDirect, withExamples, withJson } from "../help.js";
 import {
   color,
@@ -40,11 +40,16 @@ function printPlan(plan: RunReport): void {
   for (const [i, step] of plan.steps.entries()) print(`  ${color.dim(`${i + 1}.`)} ${step.revision}`);
 }
 
-/** Lint the migrations about to run; lint is advice, so a lint failure warns instead of blocking. */
+/**
+ * Lint the migrations about to run, leaving out what the lint baseline accepts: only the
+ * pending migrations' new findings can block. Lint is advice, so a lint failure warns instead.
+ */
 async function lintPlan(cli: CliContext, plan: RunReport): Promise<LintReport | null> {
   try {
-    const migrations = await readMigrations(cli.engine.migrationsDir);
-    return await lintMigrations(migrations, { revisions: plan.steps.map((s) => s.revision) });
+    const dir = cli.engine.migrationsDir;
+    const migrations = await readMigrations(dir);
+    const report = await lintMigrations(migrations, { revisions: plan.steps.map((s) => s.revision) });
+    return await withBaseline(report, dir, migrations);
   } catch (err) {
     cli.logger.warn({ err }, "lint of the pending migrations failed");
     return null;
@@ -69,8 +74,8 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
     if (lint === null) warning("Lint could not run on the pending migrations (see the log above).");
     else if (lint.findings.length > 0) {
       print();
-      printFindings(lint);
       print(`${lint.errors > 0 ? color.red("✖") : color.yellow("⚠")} Lint: ${countFindings(lint)}.`);
+      printFindingsBrief(lint);
     }
   }
   if (flags.dryRun) {
@@ -137,7 +142,7 @@ export function registerUpgrade(program: Command): void {
   ]);
   cmd.addHelpText(
     "after",
-    "\nOn a terminal, upgrade shows the plan and its lint findings and asks before applying.\nOff a terminal it proceeds without --yes (applying is not destructive by itself), unless\nlint finds errors in the pending migrations (a dropped column, a narrowing type change…):\nthen it refuses (exit 3) until --yes is given.",
+    "\nOn a terminal, upgrade shows the plan and its lint findings and asks before applying.\nOff a terminal it proceeds without --yes (applying is not destructive by itself), unless\nlint finds errors in the pending migrations (a dropped column, a narrowing type change…):\nthen it refuses (exit 3) until --yes is given. Findings accepted in the lint baseline\n(tidemark.lint-baseline.json) are not shown and never block; applied migrations are not linted.",
   );
   cmd.action(async (flags: UpgradeFlags) => runUpgrade(createCliContext(), flags));
 }

@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { isTidemarkError, TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
+import { acceptFindings, readBaseline } from "../lint/baseline.js";
 import { lintMigrations } from "../lint/index.js";
+import type { LintFinding } from "../lint/types.js";
+import { confirmedFindings, recordingResolver } from "./confirmed.js";
 import { diffSnapshots } from "./diff.js";
 import { snapshotOf } from "./drizzle-kit.js";
 import { dropsRefused, type PlannedDrop, plannedDrops } from "./drops.js";
@@ -62,19 +66,38 @@ function outsideStagedFolder(err: unknown, stagedDir: string, realDir: string, t
   return new TidemarkError(err.code, message, { cause: err, details: err.details });
 }
 
-async function destructiveOf(
-  stagedDir: string,
-  tag: string,
-  upSql: string[],
-): Promise<DestructiveStatement[]> {
+async function lintNew(stagedDir: string, tag: string): Promise<LintFinding[]> {
   // Linting the whole staged history lets the linter know each column's previous type.
-  const report = await lintMigrations(await readMigrations(stagedDir), { revisions: [tag] });
-  return report.findings
+  return (await lintMigrations(await readMigrations(stagedDir), { revisions: [tag] })).findings;
+}
+
+function destructiveOf(findings: LintFinding[], upSql: string[]): DestructiveStatement[] {
+  return findings
     .filter((f) => DESTRUCTIVE_RULES.has(f.rule))
     .map((f) => ({
       statement: upSql.find((s) => s.trim().replace(/;$/, "") === f.statement) ?? f.statement,
       reason: f.message,
     }));
+}
+
+/** drizzle-kit would overwrite a stray file of the same name; Tidemark never touches it. */
+function assertFree(folder: MigrationsFolder, planned: PlannedMigration): void {
+  for (const f of planned.files) {
+    const file = path.join(folder.dir, f.relative);
+    if (f.relative !== path.join("meta", "_journal.json") && existsSync(file)) {
+      throw new TidemarkError(
+        "TM_JOURNAL_INVALID",
+        `${file} already exists but is not in meta/_journal.json, so the new migration cannot take its name. Move the stray file away (or give this migration another message); Tidemark never overwrites it.`,
+        { details: { file } },
+      );
+    }
+  }
+}
+
+/** Logged at info: the result carries them, and the CLI prints them as warnings (no double print). */
+function logWarnings(folder: MigrationsFolder, options: CreateOptions): string[] {
+  for (const warning of folder.warnings) options.logger.info({ dir: folder.dir }, warning);
+  return folder.warnings;
 }
 
 function customSnapshot(previous: Snapshot): Snapshot {
@@ -85,11 +108,16 @@ function customSnapshot(previous: Snapshot): Snapshot {
   );
 }
 
-/** Let drops of tables/columns through only when allowed or confirmed; nothing is written otherwise. */
-async function gateDrops(drops: PlannedDrop[], options: CreateOptions): Promise<void> {
-  if (drops.length === 0 || options.allowDrop) return;
+/**
+ * Let drops of tables/columns through only when allowed or confirmed; nothing is written
+ * otherwise. True when there were drops and the author accepted them (recorded in the baseline).
+ */
+async function gateDrops(drops: PlannedDrop[], options: CreateOptions): Promise<boolean> {
+  if (drops.length === 0) return false;
+  if (options.allowDrop) return true;
   if (!options.confirmDrops) throw dropsRefused(drops);
   await options.confirmDrops(drops);
+  return true;
 }
 
 /**
@@ -101,9 +129,13 @@ async function proveAndWrite(
   planned: PlannedMigration,
   sql: { previous: Snapshot; current: Snapshot; up: string[]; down: string[] },
   options: CreateOptions,
+  confirmed: (findings: LintFinding[]) => LintFinding[],
 ): Promise<CreateResult> {
+  assertFree(folder, planned);
+  // An unreadable lint baseline fails here, before anything is written, not after.
+  await readBaseline(folder.dir);
   const outcome: { unverified: UnverifiedDown | null } = { unverified: null };
-  const destructive = await withStagedFolder(folder, planned, async (stagedDir) => {
+  const findings = await withStagedFolder(folder, planned, async (stagedDir) => {
     try {
       await validateMigration({
         stagedDir,
@@ -112,19 +144,22 @@ async function proveAndWrite(
         previous: sql.previous,
         current: sql.current,
         serverUrl: options.scratchUrl ?? options.databaseUrl,
+        settingsFrom: options.databaseUrl,
         logger: options.logger,
       });
     } catch (err) {
       outcome.unverified = unverifiedDownOf(err, folder.dir, planned.tag);
       if (!outcome.unverified) throw err;
     }
-    return destructiveOf(stagedDir, planned.tag, sql.up);
+    return lintNew(stagedDir, planned.tag);
   });
   const { unverified } = outcome;
+  const destructive = destructiveOf(findings, sql.up);
   const files = await writeMigration(
     folder.dir,
     unverified ? markDownUnverified(planned, unverified) : planned,
   );
+  const accepted = await acceptFindings(folder.dir, confirmed(findings));
   const fields = { revision: planned.tag, statements: sql.up.length, destructive: destructive.length };
   if (unverified)
     options.logger.warn({ ...fields, reason: unverified.reason }, "migration created, down unverified");
@@ -138,6 +173,7 @@ async function proveAndWrite(
     destructive,
     validated: !unverified,
     ...(unverified ? { unverifiedDown: unverified } : {}),
+    ...(accepted[0] ? { baselined: accepted[0].rules } : {}),
   };
 }
 
@@ -156,6 +192,8 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
   const folder = await readMigrationsFolder(options.migrationsDir);
   const previous = folder.latest;
   const message = options.message.trim();
+  const warnings = logWarnings(folder, options);
+  const extra = warnings.length > 0 ? { warnings } : {};
 
   if (options.custom || options.ts) {
     const snapshot = customSnapshot(previous);
@@ -168,6 +206,7 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
           down: customDownTemplate(tag, message),
         } as const);
     const planned = planMigration(folder.dir, folder.journal, tag, snapshot, body);
+    assertFree(folder, planned);
     const files = await writeMigration(folder.dir, planned);
     options.logger.info({ revision: planned.tag, files }, "custom migration created");
     return {
@@ -178,9 +217,20 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
       downSql: [],
       destructive: [],
       validated: false,
+      ...extra,
     };
   }
 
+  return { ...(await createFromSchema(folder, options, slug)), ...extra };
+}
+
+/** The schema path of {@link createMigration}: diff, resolve renames, gate drops, prove, write. */
+async function createFromSchema(
+  folder: MigrationsFolder,
+  options: CreateOptions,
+  slug: string,
+): Promise<CreateResult> {
+  const previous = folder.latest;
   const schema = await loadSchemaModule(options.schemaFile);
   const current = await snapshotOf(schema, previous.id);
   if (isEmptyModel(current) && !isEmptyModel(previous)) {
@@ -189,8 +239,9 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
       `${options.schemaFile} exports no tables, enums or views, so the migration would drop everything. Check that the schema file exports its tables (export const users = pgTable(…)).`,
     );
   }
-  const plan = await resolveRenames(previous, current, options.renames, options.resolveRename);
-  await gateDrops(plannedDrops(previous, current, plan), options);
+  const prompt = recordingResolver(options.resolveRename);
+  const plan = await resolveRenames(previous, current, options.renames, prompt.resolver);
+  prompt.acceptDrops = await gateDrops(plannedDrops(previous, current, plan), options);
   const up = await diffSnapshots(previous, current, plan);
   if (up.statements.length === 0) {
     options.logger.info({ schemaFile: options.schemaFile }, "no schema changes, nothing to migrate");
@@ -204,11 +255,11 @@ export async function createMigration(options: CreateOptions): Promise<CreateRes
     up: joinStatements(up.statements),
     down: joinStatements(down.statements),
   });
-
   return proveAndWrite(
     folder,
     planned,
     { previous, current, up: up.statements, down: down.statements },
     options,
+    (findings) => confirmedFindings(findings, plan, prompt),
   );
 }

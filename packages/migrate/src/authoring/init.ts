@@ -10,6 +10,7 @@ import { describeDatabase, describeDifferences } from "./describe.js";
 import { snapshotOf } from "./drizzle-kit.js";
 import { readMigrationsFolder } from "./folder.js";
 import { loadSchemaModule } from "./schema-loader.js";
+import { readSearchPath } from "./search-path.js";
 import { ORIGIN_ID, type Snapshot, tableKey } from "./snapshot.js";
 import type { InitOptions, InitResult } from "./types.js";
 import { describeModels } from "./validate.js";
@@ -37,7 +38,9 @@ async function modelTablesIn(databaseUrl: string, model: Snapshot): Promise<stri
 
 /** Refuse to stamp a database whose model tables differ from the schema: later diffs would lie. */
 async function assertMatchesModel(options: InitOptions, model: Snapshot): Promise<void> {
-  const [expected = new Map()] = await describeModels(options.scratchUrl ?? options.databaseUrl, [model]);
+  const searchPath = await readSearchPath(options.databaseUrl, options.logger);
+  const server = options.scratchUrl ?? options.databaseUrl;
+  const [expected = new Map()] = await describeModels(server, [model], searchPath);
   const actual = await withDatabase(options.databaseUrl, describeDatabase);
   // Only what the model describes counts: other tables of the database are not ours to judge.
   const tables = Object.values(model.tables).map((t) => tableKey(t.schema, t.name));

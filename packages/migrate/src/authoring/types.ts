@@ -47,6 +47,7 @@ export interface CreateOptions {
   /**
    * Write drops of tables/columns (which running code may still read) without asking. Otherwise
    * `confirmDrops` is asked (a TTY prompt; it throws to refuse) and, without it, create refuses.
+   * Drops let through either way are recorded as accepted in the lint baseline.
    */
   allowDrop?: boolean;
   confirmDrops?: (drops: PlannedDrop[]) => Promise<void>;
@@ -76,6 +77,10 @@ export interface CreateResult {
   validated: boolean;
   /** Set when the up was proven but the generated down failed: it was written marked for editing. */
   unverifiedDown?: UnverifiedDown;
+  /** Lint rules of the new migration recorded in the lint baseline because the author confirmed them (a rename, a drop). */
+  baselined?: string[];
+  /** What drizzle-kit accepts in the folder but a person should know (a stray file…). */
+  warnings?: string[];
 }
 
 /** Options of {@link initProject}. */

@@ -7,6 +7,7 @@ import { upgrade } from "../upgrade.js";
 import { describeDatabase, describeDifferences, type SchemaDescription } from "./describe.js";
 import { diffSql } from "./drizzle-kit.js";
 import { withScratchDatabase } from "./scratch.js";
+import { readSearchPath, setDatabaseSearchPath, useSearchPath } from "./search-path.js";
 import { emptySnapshot, type Snapshot } from "./snapshot.js";
 
 /** What {@link validateMigration} proves a new migration against. */
@@ -21,6 +22,8 @@ export interface ValidationInput {
   current: Snapshot;
   /** Server on which scratch databases are created. */
   serverUrl: string;
+  /** The project's database, whose `search_path` settings the scratch database copies (if it exists). */
+  settingsFrom?: string;
   logger: Logger;
 }
 
@@ -40,11 +43,17 @@ async function describeUrl(url: string): Promise<SchemaDescription> {
 
 /**
  * Databases built straight from snapshots with drizzle-kit's CREATE statements: the models, in
- * PostgreSQL. One scratch database serves all of them, emptied between builds.
+ * PostgreSQL. One scratch database serves all of them, emptied between builds. With
+ * `settingsFrom`, it gets that database's `search_path`, so type names are described as they
+ * are in the databases it is compared with.
  */
-export async function describeModels(serverUrl: string, snapshots: Snapshot[]): Promise<SchemaDescription[]> {
-  return withScratchDatabase(serverUrl, (url) =>
-    withDatabase(url, async (sql) => {
+export async function describeModels(
+  serverUrl: string,
+  snapshots: Snapshot[],
+  searchPath: string | null = null,
+): Promise<SchemaDescription[]> {
+  return withScratchDatabase(serverUrl, async (url) => {
+    return withDatabase(url, async (sql) => {
       const out: SchemaDescription[] = [];
       for (const snapshot of snapshots) {
         // Roles are cluster-wide: creating them on a shared server would leak out of the scratch database.
@@ -54,7 +63,11 @@ export async function describeModels(serverUrl: string, snapshots: Snapshot[]): 
         await sql.begin(async (tx) => {
           for (const s of statements) await tx.unsafe(s);
         });
+        // Built with the default path (drizzle-kit's public tables are unqualified), described
+        // with the project's, so type names read as they do in the database compared with.
+        if (searchPath) await useSearchPath(sql, searchPath);
         out.push(await describeDatabase(sql));
+        if (searchPath) await sql`reset search_path`;
         await sql.begin(async (tx) => {
           for (const key of out.at(-1)?.keys() ?? []) {
             if (key.startsWith("schema:")) await tx.unsafe(`drop schema "${key.slice(7)}" cascade`);
@@ -63,8 +76,8 @@ export async function describeModels(serverUrl: string, snapshots: Snapshot[]): 
         });
       }
       return out;
-    }),
-  );
+    });
+  });
 }
 
 function generateFailed(
@@ -89,19 +102,26 @@ function generateFailed(
  */
 export async function validateMigration(input: ValidationInput): Promise<void> {
   // The models are built while the history is applied: two scratch databases, side by side.
-  const models = describeModels(input.serverUrl, [input.previous, input.current]);
+  const searchPath = input.settingsFrom ? await readSearchPath(input.settingsFrom, input.logger) : null;
+  const models = describeModels(input.serverUrl, [input.previous, input.current], searchPath);
   // Settled early so a failure on the other path never leaves it as an unhandled rejection.
   models.catch(() => {});
   try {
-    await proveOnHistory(input, models);
+    await proveOnHistory(input, models, searchPath);
   } finally {
     // Never return while the model databases are still being built (and dropped).
     await models.catch(() => {});
   }
 }
 
-async function proveOnHistory(input: ValidationInput, models: Promise<SchemaDescription[]>): Promise<void> {
+async function proveOnHistory(
+  input: ValidationInput,
+  models: Promise<SchemaDescription[]>,
+  searchPath: string | null,
+): Promise<void> {
   await withScratchDatabase(input.serverUrl, async (url) => {
+    // Old migrations may name types only through the project's search_path: apply them with it.
+    if (searchPath) await setDatabaseSearchPath(url, searchPath);
     const ctx: EngineContext = {
       databaseUrl: url,
       migrationsDir: input.stagedDir,

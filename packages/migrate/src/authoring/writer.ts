@@ -39,7 +39,7 @@ export function nextTag(journal: Journal, slug: string): string {
  * Lay out a new migration the way `drizzle-kit generate` does: `NNNN_tag.sql` and our
  * `NNNN_tag.down.sql` (or `NNNN_tag.ts` with a guard `.sql`, see ts-guard.ts),
  * `meta/NNNN_snapshot.json` and the journal with the new entry appended.
- * `when` is strictly after the previous entry's, or drizzle's migrator would skip the entry.
+ * `when` is strictly after every earlier entry's, or drizzle's migrator would skip the entry.
  */
 export function planMigration(
   dir: string,
@@ -51,10 +51,12 @@ export function planMigration(
 ): PlannedMigration {
   const last = journal.entries.at(-1);
   const idx = last ? last.idx + 1 : 0;
+  // After every entry, not just the last: a merged journal may have an older "when" last.
+  const newest = Math.max(0, ...journal.entries.map((e) => e.when));
   const entry = {
     idx,
     version: snapshot.version,
-    when: Math.max(now, (last?.when ?? 0) + 1),
+    when: Math.max(now, newest + 1),
     tag,
     breakpoints: true,
   };

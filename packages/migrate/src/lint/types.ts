@@ -28,6 +28,8 @@ export interface LintReport {
   findings: LintFinding[];
   /** Findings silenced by a `-- tidemark:allow <rule>` comment, listed so reviews can see them. */
   suppressed: LintFinding[];
+  /** Findings accepted in the lint baseline (`tidemark.lint-baseline.json`), when one was applied. */
+  baselined?: LintFinding[];
   /** Number of error-severity entries in `findings`. */
   errors: number;
   /** Number of warning-severity entries in `findings`. */

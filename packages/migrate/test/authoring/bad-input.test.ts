@@ -51,24 +51,17 @@ describe("create refuses bad input and writes nothing", () => {
     expect(await folderContents(p.migrationsDir)).toEqual(before);
   });
 
-  it("names the missing snapshot when a journal entry has none", async () => {
-    const p = await project();
-    await rm(path.join(p.migrationsDir, "meta/0002_snapshot.json"));
-    const err = await failure(p.create("Anything"));
-    expect(err.code).toBe("TM_JOURNAL_INVALID");
-    expect(err.message).toContain(path.join(p.migrationsDir, "meta/0002_snapshot.json"));
-  });
-
-  it("names the snapshot whose prevId breaks the chain", async () => {
+  it("names the two snapshots that share a parent, as drizzle-kit refuses them too", async () => {
     const p = await project();
     const file = path.join(p.migrationsDir, "meta/0003_snapshot.json");
+    const sibling = JSON.parse(await readFile(path.join(p.migrationsDir, "meta/0002_snapshot.json"), "utf8"));
     const snapshot = JSON.parse(await readFile(file, "utf8"));
-    snapshot.prevId = "11111111-1111-1111-1111-111111111111";
+    snapshot.prevId = sibling.prevId;
     await writeFile(file, JSON.stringify(snapshot, null, 2));
     const err = await failure(p.create("Anything"));
     expect(err.code).toBe("TM_JOURNAL_INVALID");
     expect(err.message).toContain(file);
-    expect(err.message).toContain("prevId");
+    expect(err.message).toContain("0002_increase_username_length");
   });
 
   it("names the migration file a journal entry points to when it is missing", async () => {
@@ -80,7 +73,7 @@ describe("create refuses bad input and writes nothing", () => {
     expect(err.message).toContain(file);
   });
 
-  it("names a snapshot that has no journal entry", async () => {
+  it("names a snapshot that has no journal entry when drizzle-kit would diff against it", async () => {
     const p = await project();
     const stray = path.join(p.migrationsDir, "meta/0007_snapshot.json");
     await writeFile(stray, await readFile(path.join(p.migrationsDir, "meta/0004_snapshot.json")));
