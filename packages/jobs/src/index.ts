@@ -1,4 +1,4 @@
-export type { AwaitOptions } from "./await.js";
+export type { AwaitOptions, WorkerChange } from "./await.js";
 export * from "./config.js";
 export {
   blockingConnection,
