@@ -1,5 +1,6 @@
 import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
+import { migrationLogger } from "./migration-log.js";
 import { oneTripScript, runOneTrip } from "./one-trip.js";
 import { invalidIndexes } from "./session.js";
 import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "./state.js";
@@ -65,7 +66,12 @@ const LOCK_NOT_AVAILABLE = "55P03";
 /** Backend terminated (admin shutdown, crash, server restart) or the socket closed under us. */
 const SESSION_ENDED = new Set(["57P01", "57P02", "57P03", "CONNECTION_CLOSED", "CONNECTION_DESTROYED"]);
 
-async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "down"): Promise<Body> {
+async function loadBody(
+  ctx: EngineContext,
+  m: Migration,
+  direction: "up" | "down",
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<Body> {
   if (m.kind === "ts") {
     const mod = await importCodeMigration(m.file);
     const fn = mod[direction];
@@ -78,7 +84,7 @@ async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "dow
       transactional: true,
       statements: 1,
       text: "",
-      run: (sql) => fn({ sql, env: ctx.environment, log: ctx.logger }),
+      run: (sql) => fn({ sql, env: ctx.environment, log: migrationLogger(ctx.logger, m.tag, onProgress) }),
     };
   }
   const file = direction === "up" ? m.file : m.downFile;
@@ -183,7 +189,7 @@ export async function runStep(
   position: StepPosition,
 ): Promise<StepReport> {
   if (!position.inTransaction) assertSessionAlive(sql);
-  const body = await loadBody(ctx, m, direction);
+  const body = await loadBody(ctx, m, direction, position.onProgress);
   const retries = ctx.lockRetries ?? 3;
   const appliedBy = { ...ctx.actor };
   position.onProgress?.({
