@@ -1,11 +1,12 @@
+import { spawn } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { adminUrl } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
 import { addMigration } from "../support/migrations.js";
-import { waitForHealth } from "../support/processes.js";
+import { childEnv, ManagedProcess, waitForHealth } from "../support/processes.js";
 import { appliedCounts, backendsRunning, drizzleRows, historyRows, migrateTo } from "./support/database.js";
-import { eventually, kill9, spawnCli } from "./support/processes.js";
+import { cliMain, eventually, isRunning, kill9, spawnCli } from "./support/processes.js";
 import { createScenario, type Scenario, useScenarios } from "./support/scenario.js";
 
 const NO_WORKER_MS = 3000;
@@ -99,6 +100,41 @@ describe("a CLI waiting on a job whose worker was killed", () => {
     const counts = appliedCounts(await historyRows(s.db.url));
     expect(counts["0005_add_user_nickname"]).toBe(1);
     expect(counts["0006_slow_backfill"]).toBe(1);
+  });
+});
+
+/** The CLI on a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
+function spawnCliOnTerminal(args: string[], env: Record<string, string | undefined>): ManagedProcess {
+  const command = [process.execPath, cliMain, ...args].join(" ");
+  const child = spawn("script", ["-qec", command, "/dev/null"], {
+    env: childEnv({ ...env, TERM: "xterm" }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new ManagedProcess("cli on a terminal", child);
+}
+
+describe("a CLI on a terminal waiting on a job whose worker was killed", () => {
+  useScenarios();
+
+  it("says so and keeps waiting, says when a worker is back, and ends with the job's result", {
+    timeout: 120_000,
+  }, async () => {
+    const s = await scenarioAt0004((sc) => quickThenSlow(sc, 6));
+    const worker = await s.worker();
+    const cli = spawnCliOnTerminal(["upgrade", "--yes"], s.env({ TIDEMARK_NO_WORKER_MS: "2000" }));
+    await sleeper(s);
+    await kill9(worker);
+    await cli.waitForLog(/No migrator worker has been connected to the queue for 2s/, 30_000);
+    await cli.waitForLog(/Still waiting; Ctrl-C stops waiting and leaves the job queued\./);
+    expect(isRunning(cli)).toBe(true);
+
+    await orphansGone(s);
+    await s.worker();
+    await cli.waitForLog(/A worker is connected again/, 30_000);
+    const { code } = await cli.exited;
+    expect(code, cli.output()).toBe(0);
+    expect(cli.output()).toMatch(/Upgraded .*0006_slow_backfill/);
+    expect(appliedCounts(await historyRows(s.db.url))["0006_slow_backfill"]).toBe(1);
   });
 });
 
