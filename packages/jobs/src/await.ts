@@ -102,7 +102,10 @@ function listen(
   const withdrawing = { now: false };
   const stop = subscribeToJob(events, seen.jobId, {
     completed: (rv) => wait.settle(async () => parseAny(seen.name, rv)),
-    failed: (reason) => wait.settle(async () => Promise.reject(await failedJob(queue, seen.jobId, reason))),
+    failed: (reason) =>
+      wait.settle(async () => {
+        throw await failedJob(queue, seen.jobId, reason);
+      }),
     removed: () => {
       // Our own withdrawal is reported by the no-worker check, not as a vanishing.
       if (withdrawing.now) return;
