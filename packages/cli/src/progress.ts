@@ -96,7 +96,8 @@ function lineProgress(write: (line: string) => void): Renderer {
       write(describe(e));
     },
     note(text) {
-      beat.set(text.charAt(0).toLowerCase() + text.slice(1));
+      // "waiting", whatever the note said: the job may have been taken meanwhile.
+      beat.set("waiting");
       write(text);
     },
     say: (text) => write(text),
