@@ -3,6 +3,7 @@ import type { Queue, QueueEvents } from "bullmq";
 import { failedJob, inspectJob, parseAny } from "./job-outcome.js";
 import { subscribeToJob } from "./job-subscription.js";
 import { type JobSighting, noWorkerError, WorkerWatch, withdrawJob, workerAlive } from "./liveness.js";
+import type { PublishedProgress } from "./progress.js";
 import type { JobResult } from "./results.js";
 
 /** A worker went away (the wait goes on only with `keepWaitingWithoutWorker`), or came back. */
@@ -68,7 +69,8 @@ class Settler {
 
 /** Keep what progress says about where the job is, for the no-worker message. */
 function noteProgress(seen: JobSighting, data: unknown): void {
-  const e = data as Partial<ProgressEvent> & { revision?: string };
+  const e = data as Partial<PublishedProgress> & { revision?: string };
+  if (typeof e?.lastFinished === "string") seen.lastFinished = e.lastFinished;
   if (e?.type === "step-start") seen.current = e.revision;
   if (e?.type === "step-done") {
     seen.lastFinished = e.revision;

@@ -6,6 +6,7 @@ import {
   blockingConnection,
   createMigrationsQueue,
   type MigrationsQueue,
+  progressStamper,
   QUEUE_NAME,
   type WorkerChange,
 } from "../src/index.js";
@@ -32,9 +33,13 @@ async function startWorker(process: (job: Job) => Promise<unknown>): Promise<Wor
 /** Starts one migration, finishes it, starts the next and never returns: a long statement. */
 function slowUpgrade(started: () => void) {
   return async (job: Job) => {
-    await job.updateProgress({ type: "step-start", revision: "0001_a", index: 0, total: 2 });
-    await job.updateProgress({ type: "step-done", revision: "0001_a", index: 0, total: 2, durationMs: 5 });
-    await job.updateProgress({ type: "step-start", revision: "0002_b", index: 1, total: 2 });
+    // Published as apps/migrator does: each event stamped with the last finished migration.
+    const stamp = progressStamper();
+    await job.updateProgress(stamp({ type: "step-start", revision: "0001_a", index: 0, total: 2 }));
+    await job.updateProgress(
+      stamp({ type: "step-done", revision: "0001_a", index: 0, total: 2, durationMs: 5 }),
+    );
+    await job.updateProgress(stamp({ type: "step-start", revision: "0002_b", index: 1, total: 2 }));
     started();
     await new Promise(() => {});
   };
@@ -84,6 +89,19 @@ describe("a running job whose worker goes away", () => {
     expect(err.details).toMatchObject({ jobId, state: "active", lastFinished: "0001_a", withdrawn: false });
     // Not withdrawn: the job is still there for the next worker.
     expect(await queue.getJob(jobId)).not.toBeNull();
+  });
+
+  it("names the last finished migration to a waiter that began after it finished", async () => {
+    const started = startedSignal();
+    const worker = await startWorker(slowUpgrade(started.resolve));
+    const { jobId } = await queue.enqueue("upgrade", { requestedBy: testRequester });
+    await started.promise;
+    // This waiter saw none of the step events: it reads where the job stands from its progress.
+    const waiting = queue.awaitJob(jobId, { timeoutMs: 60_000, noWorkerAfterMs: 500 });
+    await vanish(worker);
+    const err = (await waiting.catch((e: unknown) => e)) as TidemarkError;
+    expect(err.code).toBe("TM_NO_WORKER");
+    expect(err.message).toContain("The last migration it finished is 0001_a; it was running 0002_b");
   });
 
   it("keeps waiting when asked, says when a worker is back, and returns the job's result", async () => {
