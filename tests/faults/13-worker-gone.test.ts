@@ -220,6 +220,7 @@ describe("the API's boot wait on a job whose worker was killed", () => {
     expect(await drizzleRows(s.db.url)).toHaveLength(6);
     const failure = body.failure as { code: string; message: string };
     expect(failure.code).toBe("TM_NO_WORKER");
+    expect(failure.message).toContain("The last migration it finished is 0005_add_user_nickname");
     expect(failure.message).toContain("resumes from the last applied revision");
     expect(failure.message).toContain("pnpm --dir apps/migrator start");
   });
