@@ -77,7 +77,11 @@ async function runDirect(cli: CliContext, request: JobRequest, progress: Progres
     callEngine(
       cli,
       request,
-      (e) => progress.event(e),
+      (e) => {
+        // In this process a migration's ctx.log line the logger prints is already on stderr.
+        if (e.type === "log" && cli.logger.isLevelEnabled(e.level)) return;
+        progress.event(e);
+      },
       () => stopRequested,
     ),
   );

@@ -1,5 +1,9 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { migrationsDir } from "@tidemark/db";
 import { blockingConnection, QUEUE_NAME } from "@tidemark/jobs";
 import {
+  copyMigrations,
   createTempDatabase,
   dropDatabase,
   dropQueuePrefix,
@@ -97,5 +101,39 @@ describe("a hard limit on the wait", () => {
     const top = await runCli(["--help"], env);
     expect(top.stdout).toContain("TIDEMARK_JOB_TIMEOUT_MS");
     expect(top.stdout).toContain("TIDEMARK_NO_WORKER_MS");
+  });
+});
+
+/** A copy of the seed migrations plus a TypeScript one whose `up` is `body`. */
+async function withCodeMigration(tag: string, body: string): Promise<string> {
+  const dir = await copyMigrations(migrationsDir);
+  const journalFile = path.join(dir, "meta", "_journal.json");
+  const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: Record<string, unknown>[] };
+  const last = journal.entries.at(-1) as { when: number };
+  journal.entries.push({ ...last, idx: journal.entries.length, when: last.when + 1000, tag });
+  await writeFile(journalFile, JSON.stringify(journal, null, 2));
+  await writeFile(path.join(dir, `${tag}.ts`), `export async function up(ctx) {\n${body}\n}\n`);
+  return dir;
+}
+
+describe("ctx.log with --direct", () => {
+  it("shows each line of the migration once: info in the progress, warnings through the logger", async () => {
+    const db = await createTempDatabase("tm_cli_ctxlog");
+    try {
+      const dir = await withCodeMigration(
+        "0005_logs",
+        'ctx.log.info("copying rows"); ctx.log.warn("12 rows had no email");',
+      );
+      const r = await runCli(["upgrade", "--direct", "--yes"], {
+        DATABASE_URL: db.url,
+        TIDEMARK_MIGRATIONS_DIR: dir,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("│ 0005_logs: copying rows");
+      const all = r.stdout + r.stderr;
+      expect(all.split("12 rows had no email").length - 1).toBe(1);
+    } finally {
+      await dropDatabase(db.name);
+    }
   });
 });
