@@ -189,7 +189,7 @@ export async function down() {}
     const out = cli.output();
     expect(code, out).toBe(130);
     const jobId = /Queued upgrade job (\S+);/.exec(out)?.[1];
-    expect(out).toContain(`Stopped waiting; job ${jobId} was not cancelled. It carries on in the worker.`);
+    expect(out).toContain(`Stopped waiting; job ${jobId} was not cancelled. It is left to the worker.`);
     expect(out).toContain("pnpm cli jobs");
     expect(out).toContain(`GET /migrations/jobs/${jobId}`);
     const done = await worker.waitForLog("job completed", 60_000);

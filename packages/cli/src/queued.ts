@@ -27,7 +27,7 @@ export async function onInterrupt<T>(handler: () => void, fn: () => Promise<T>):
 function stoppedWaiting(jobId: string, workerLost: boolean): string {
   const fate = workerLost
     ? "It stays queued until a worker starts (pnpm --dir apps/migrator start)."
-    : "It carries on in the worker.";
+    : "It is left to the worker.";
   return `\nStopped waiting; job ${jobId} was not cancelled. ${fate} Follow it with \`pnpm cli jobs\` or GET /migrations/jobs/${jobId}.\n`;
 }
 
