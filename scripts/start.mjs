@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Root `pnpm start`: run the migrator worker and the API side by side with one log stream.
 // Each line is prefixed with its app's name (pino JSON is made readable on a terminal),
-// SIGINT/SIGTERM are forwarded once to every app, and when one app dies the others are
-// stopped and the supervisor exits non-zero, so a process manager sees the failure.
+// SIGINT/SIGTERM are forwarded once to every app (the worker finishes its migration, the API
+// closes its port), we exit once both stopped, and when one app dies the others are stopped
+// and the supervisor exits non-zero, so a process manager sees the failure. Root `pnpm start`
+// `exec`s this script, so the SIGTERM a process manager sends pnpm reaches us, not a shell.
 //
 // Usage: node scripts/start.mjs [name=path/to/main.js ...]   (default: migrator and api)
 import { spawn } from "node:child_process";
@@ -87,19 +89,35 @@ function stopAll(signal) {
   for (const child of children.values()) child.kill(signal);
 }
 
-let signals = 0;
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    signals += 1;
-    if (signals === 1) {
-      log(`${signal}: stopping ${[...children.keys()].join(", ")} (again to force)`);
-      stopAll(signal);
-    } else {
-      log("forcing: SIGKILL");
-      stopAll("SIGKILL");
-    }
-  });
+// A terminal's Ctrl-C reaches us twice at once (from the terminal and forwarded by pnpm):
+// only a signal this long after the first one means "force".
+const FORCE_AFTER_MS = 1000;
+let firstSignalAt = 0;
+
+/** First signal: stop the apps gracefully. A later one: SIGKILL them. */
+function onSignal(signal) {
+  const now = Date.now();
+  if (firstSignalAt === 0) {
+    firstSignalAt = now;
+    log(`${signal}: stopping ${[...children.keys()].join(", ")} (again to force)`);
+    stopAll(signal);
+  } else if (now - firstSignalAt >= FORCE_AFTER_MS) {
+    log("forcing: SIGKILL");
+    stopAll("SIGKILL");
+  }
 }
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => onSignal(signal));
+
+// Whoever started us may die without passing a signal on (a shell killed by a process
+// manager, pnpm killed with -9): once we are orphaned, stop the apps as for SIGTERM.
+const parent = process.ppid;
+const orphanCheck = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphanCheck);
+  log("the process that started us is gone");
+  onSignal("SIGTERM");
+}, 500);
+orphanCheck.unref();
 // Never leave the apps orphaned if the supervisor itself goes down.
 process.on("exit", () => {
   for (const child of children.values()) child.kill("SIGKILL");

@@ -91,7 +91,9 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     const s = await slowScenario();
     const before = await schemaDump(s.db.url);
     const first = await s.worker();
-    const api = await s.api();
+    // Keep the boot wait on the job through the gaps between workers: this case is about the
+    // job failing on its second death, not about the wait noticing no worker (13-worker-gone).
+    const api = await s.api({ TIDEMARK_NO_WORKER_MS: "60000" });
     const pid1 = await sleeper(s);
     await kill9(first);
 

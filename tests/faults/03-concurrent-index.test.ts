@@ -49,7 +49,9 @@ describe("case 3: kill -9 during a non-transactional CREATE INDEX CONCURRENTLY",
 
       const env = { TIDEMARK_LOCK_TIMEOUT_MS: "60000" };
       const first = await s.worker(env);
-      const cli = spawnCli(["upgrade", "--yes"], s.env(env));
+      // This CLI waits through the gap between the two workers (an operator restarting one),
+      // so it gets a no-worker allowance longer than the gap.
+      const cli = spawnCli(["upgrade", "--yes"], s.env({ ...env, TIDEMARK_NO_WORKER_MS: "120000" }));
       await eventually(
         async () =>
           (await indexValid(s.db.url)) === false &&

@@ -81,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
       ctx,
       queue,
       timeoutMs: config.migrateTimeoutMs,
+      noWorkerAfterMs: config.noWorkerAfterMs,
       metrics,
     }),
     retry: options.retry,

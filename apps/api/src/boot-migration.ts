@@ -10,12 +10,9 @@ import type { MigrateOnBoot } from "./config.js";
 import { type Metrics, outcomeOf } from "./metrics.js";
 import type { QueueHandle } from "./queue.js";
 
-/** Without a worker taking the job within this long, fail fast instead of waiting the whole timeout. */
-export const NO_WORKER_AFTER_MS = 10_000;
-
 /** The no-worker check polls; leave it room to fire well before the overall timeout. */
-function noWorkerAfter(timeoutMs: number): number {
-  return Math.min(NO_WORKER_AFTER_MS, Math.floor(timeoutMs / 3));
+function noWorkerAfter(noWorkerAfterMs: number, timeoutMs: number): number {
+  return Math.max(1, Math.min(noWorkerAfterMs, Math.floor(timeoutMs / 3)));
 }
 
 /** What the boot migration needs. */
@@ -24,6 +21,11 @@ export interface BootMigrationDeps {
   ctx: EngineContext;
   queue: QueueHandle;
   timeoutMs: number;
+  /**
+   * No worker connected for this long, whether the job waits or was running (its worker
+   * died): degraded with TM_NO_WORKER now rather than after the whole timeout.
+   */
+  noWorkerAfterMs: number;
   metrics: Metrics;
 }
 
@@ -48,7 +50,7 @@ export function bootMigration(deps: BootMigrationDeps): (check: UpToDateCheck) =
       });
       const report = (await queue.awaitJob(jobId, {
         timeoutMs: deps.timeoutMs,
-        noWorkerAfterMs: noWorkerAfter(deps.timeoutMs),
+        noWorkerAfterMs: noWorkerAfter(deps.noWorkerAfterMs, deps.timeoutMs),
       })) as RunReport;
       deps.metrics.jobOutcome("upgrade", "completed");
       return outcome(report, jobId);

@@ -14,6 +14,8 @@ export const apiEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend(
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters (use `openssl rand -hex 32`)").optional(),
   MIGRATE_ON_BOOT: z.enum(["queue", "inline", "off"]).default("queue"),
   MIGRATE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** With no worker connected this long, the boot wait ends (degraded) instead of running out MIGRATE_TIMEOUT_MS. */
+  TIDEMARK_NO_WORKER_MS: z.coerce.number().int().min(1).default(10_000),
 });
 
 /** Validated API configuration. */
@@ -26,6 +28,8 @@ export interface ApiConfig {
   adminToken: string | undefined;
   migrateOnBoot: MigrateOnBoot;
   migrateTimeoutMs: number;
+  /** How long the boot wait tolerates no connected worker (TIDEMARK_NO_WORKER_MS). */
+  noWorkerAfterMs: number;
   logLevel: string;
 }
 
@@ -42,6 +46,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     adminToken: e.ADMIN_TOKEN,
     migrateOnBoot: e.MIGRATE_ON_BOOT,
     migrateTimeoutMs: e.MIGRATE_TIMEOUT_MS,
+    noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

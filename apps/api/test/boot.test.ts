@@ -213,17 +213,20 @@ describe("boot sequence", () => {
     expect(status.json().queue.reason).toMatch(/queue unavailable/);
   });
 
-  it("reports that no worker took the upgrade job instead of waiting forever", async () => {
+  it("reports that no worker took the upgrade job after TIDEMARK_NO_WORKER_MS, not after the whole timeout", async () => {
     const db = await freshDb();
     api = await buildTestApi({
       DATABASE_URL: db.url,
       MIGRATE_ON_BOOT: "queue",
-      MIGRATE_TIMEOUT_MS: "3000",
+      // Far beyond the test's own timeout: only the no-worker rule can end this wait in time.
+      MIGRATE_TIMEOUT_MS: "600000",
+      TIDEMARK_NO_WORKER_MS: "500",
       TIDEMARK_QUEUE_PREFIX: prefix(),
     });
     const snapshot = await api.boot.start();
     expect(snapshot.phase).toBe("degraded");
     expect(snapshot.failure?.code).toBe("TM_NO_WORKER");
+    expect(snapshot.failure?.message).toContain("The job stays queued and runs when a worker starts.");
     expect(snapshot.failure?.nextCommand).toContain("apps/migrator");
     const metrics = await api.app.inject({ url: "/metrics" });
     expect(metrics.body).toMatch(/^tidemark_job_outcomes_total\{job="upgrade",outcome="no_worker"\} [1-9]/m);

@@ -1,4 +1,4 @@
-import { type JobName, parsePayload, parseResult, toJobError } from "@tidemark/jobs";
+import { type JobName, parsePayload, parseResult, progressStamper, toJobError } from "@tidemark/jobs";
 import {
   assertSameDatabase,
   type DatabaseIdentity,
@@ -64,9 +64,11 @@ export function createProcessor(deps: ProcessorDeps) {
 
     // Progress writes are chained so they land in order, and awaited before the job finishes.
     let progress: Promise<unknown> = Promise.resolve();
+    const stamp = progressStamper();
     const onProgress = (event: ProgressEvent): void => {
+      const published = stamp(event);
       progress = progress
-        .then(() => job.updateProgress(event))
+        .then(() => job.updateProgress(published))
         .catch((err) => log.warn({ err }, "progress update failed"));
     };
 

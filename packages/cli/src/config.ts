@@ -5,7 +5,7 @@ import { z } from "zod";
 const cliEnvSchema = z.object({
   /** Unset means "the CLI's quiet default", which differs from the engine's `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
-  /** How long a queued job may wait for a worker before the CLI says none is running. */
+  /** How long a queued or running job may go without a connected worker before the CLI says so. */
   TIDEMARK_NO_WORKER_MS: z.coerce.number().int().min(1).default(5000),
   /** Upper bound on waiting for a queued job to finish (0 = wait forever). */
   TIDEMARK_JOB_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),

@@ -25,7 +25,10 @@ Environment:
   BACKUP_DIR               restore points and backups (default ./backups)
   TIDEMARK_MIGRATIONS_DIR  migrations folder (default: the one in packages/db)
   TIDEMARK_ENV             environment recorded in history and used by env directives
-  TIDEMARK_NO_WORKER_MS    how long to wait for a worker before suggesting --direct (default 5000)
+  TIDEMARK_NO_WORKER_MS    how long a queued or running job may go without any worker connected
+                           before the CLI says so (off a terminal: exit 1) (default 5000)
+  TIDEMARK_JOB_TIMEOUT_MS  hard limit on waiting for a job, like --timeout (default 0: no limit;
+                           a long migration is never cut off, a vanished worker is noticed)
   LOG_LEVEL                engine log level on stderr (default warn)
   The connection string is read from the environment only, never from a flag, so its
   password stays out of shell history and process listings.

@@ -1,13 +1,16 @@
 import { type SpinnerResult, spinner } from "@clack/prompts";
 import type { ProgressEvent, StepReport } from "@tidemark/migrate";
+import { formatElapsed, lineMarks, startHeartbeat } from "./heartbeat.js";
 import { color, formatDuration, plural, stdoutIsTTY } from "./output.js";
 
 /** Shows a run's progress: a spinner per step on a TTY, one plain line per event otherwise. */
 export interface Progress {
   /** Forward an engine (or worker) progress event. */
   event(event: ProgressEvent): void;
-  /** A status note that is not an engine event (queued, waiting for a worker…). */
+  /** A status that lasts (queued, waiting for a worker…): shown with its elapsed time. */
   note(text: string): void;
+  /** A line said once, above any spinner (a warning, a worker coming back). */
+  say(text: string): void;
   /** Stop any spinner, marking the current step failed if the run failed. */
   end(failed: boolean): void;
   /**
@@ -17,9 +20,18 @@ export interface Progress {
   catchUp(steps: StepReport[]): void;
 }
 
+type Renderer = Omit<Progress, "catchUp">;
+
 /** `[2/5]` */
 function counter(index: number, total: number): string {
   return color.dim(`[${index + 1}/${total}]`);
+}
+
+/** A `ctx.log` line of a TypeScript migration, coloured by level. */
+function logLine(event: Extract<ProgressEvent, { type: "log" }>): string {
+  const paint =
+    event.level === "error" ? color.red : event.level === "warn" ? color.yellow : (s: string) => s;
+  return `  ${color.dim("│")} ${color.dim(`${event.revision}:`)} ${paint(event.message)}`;
 }
 
 /** The line describing an event, shared by both renderers. */
@@ -37,13 +49,15 @@ function describe(event: ProgressEvent): string {
       return `${color.yellow("↻")} ${event.revision}: ${event.reason}; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
     case "backup":
       return `${color.cyan("⛁")} Restore point: ${event.file}`;
+    case "log":
+      return logLine(event);
     default:
       return JSON.stringify(event);
   }
 }
 
 /** Wrap a renderer so it remembers which steps it showed, and can show the rest from the report. */
-function withCatchUp(render: Omit<Progress, "catchUp">): Progress {
+function withCatchUp(render: Renderer): Progress {
   const shown = new Set<string>();
   return {
     ...render,
@@ -66,28 +80,57 @@ function withCatchUp(render: Omit<Progress, "catchUp">): Progress {
   };
 }
 
-/** Plain lines, for logs and pipes (and stderr under `--json`, so stdout stays one document). */
-function lineProgress(write: (line: string) => void): Omit<Progress, "catchUp"> {
+/**
+ * Plain lines, for logs and pipes (and stderr under `--json`, so stdout stays one document).
+ * A long step or wait gets a "still …" line at 10 s, 20 s, … then once a minute.
+ */
+function lineProgress(write: (line: string) => void): Renderer {
+  const beat = startHeartbeat(
+    (text, ms) => write(color.dim(`… still ${text.replace(/…$/, "")} (${formatElapsed(ms)})`)),
+    lineMarks,
+  );
   return {
-    event: (e) => write(describe(e)),
-    note: (text) => write(text),
-    end: () => {},
+    event(e) {
+      if (e.type === "step-start") beat.set(`on ${describe(e)}`);
+      else if (e.type === "step-done") beat.set(null);
+      write(describe(e));
+    },
+    note(text) {
+      // "waiting", whatever the note said: the job may have been taken meanwhile.
+      beat.set("waiting");
+      write(text);
+    },
+    say: (text) => write(text),
+    end: () => beat.stop(),
   };
 }
 
-/** A clack spinner that turns into a ✔ line as each step finishes. */
-function spinnerProgress(): Omit<Progress, "catchUp"> {
+/** A clack spinner that turns into a ✔ line as each step finishes, its elapsed time ticking. */
+function spinnerProgress(): Renderer {
   let spin: SpinnerResult | null = null;
-  const stop = (text?: string) => {
-    spin?.stop(text);
+  let text = "";
+  const beat = startHeartbeat((t, ms) => spin?.message(`${t} ${color.dim(formatElapsed(ms))}`));
+  const stop = (done?: string) => {
+    spin?.stop(done);
     spin = null;
+    beat.set(null);
   };
-  const start = (text: string) => {
-    if (spin) spin.message(text);
+  const start = (t: string) => {
+    text = t;
+    beat.set(t);
+    if (spin) spin.message(t);
     else {
       spin = spinner({ withGuide: false });
-      spin.start(text);
+      spin.start(t);
     }
+  };
+  /** Print above the spinner: clear it, write, start it again on the same activity. */
+  const above = (line: string) => {
+    const resume = spin ? text : null;
+    spin?.clear();
+    spin = null;
+    process.stdout.write(`${line}\n`);
+    if (resume) start(resume);
   };
   return {
     event(e) {
@@ -95,15 +138,16 @@ function spinnerProgress(): Omit<Progress, "catchUp"> {
       // clack marks a stopped spinner as done itself; our ✔ would double it.
       else if (e.type === "step-done") stop(describe(e).replace(/^\S+ /, ""));
       else if (e.type === "retry" && spin) spin.message(describe(e));
+      else if (e.type === "log") above(describe(e));
       else {
         stop();
         process.stdout.write(`${describe(e)}\n`);
       }
     },
-    note(text) {
-      start(text);
-    },
+    note: (t) => start(t),
+    say: (line) => above(line),
     end(failed) {
+      beat.stop();
       if (!spin) return;
       if (failed) spin.error("Failed");
       else spin.clear();

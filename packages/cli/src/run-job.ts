@@ -1,7 +1,6 @@
 import {
   type BackupInfo,
   backup,
-  databaseIdentity,
   type ProgressEvent,
   type RestoreReport,
   type RunReport,
@@ -10,8 +9,8 @@ import {
   upgrade,
 } from "@tidemark/migrate";
 import type { CliContext } from "./context.js";
-import { nameCommands } from "./output.js";
 import { createProgress, type Progress } from "./progress.js";
+import { onInterrupt, runQueued } from "./queued.js";
 
 /** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (DESIGN §6). */
 export type JobRequest =
@@ -34,24 +33,8 @@ export interface RunJobOptions {
   direct: boolean;
   /** Keep stdout for the final JSON document: progress goes to stderr. */
   json?: boolean;
-}
-
-/** BullMQ and ioredis take a while to load: only commands that run jobs pay for them. */
-function loadJobs() {
-  return import("@tidemark/jobs");
-}
-
-// setTimeout's ceiling (~24.8 days): "wait for as long as the job takes".
-const FOREVER_MS = 2 ** 31 - 1;
-
-/** Listen for Ctrl-C while `fn` runs; our listener also stops Node's default exit. */
-async function onInterrupt<T>(handler: () => void, fn: () => Promise<T>): Promise<T> {
-  process.on("SIGINT", handler);
-  try {
-    return await fn();
-  } finally {
-    process.off("SIGINT", handler);
-  }
+  /** `--timeout`: stop waiting for a queued job after this long (0 or unset: TIDEMARK_JOB_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 /** The engine call behind a job, in this process. */
@@ -94,49 +77,14 @@ async function runDirect(cli: CliContext, request: JobRequest, progress: Progres
     callEngine(
       cli,
       request,
-      (e) => progress.event(e),
+      (e) => {
+        // In this process a migration's ctx.log line the logger prints is already on stderr.
+        if (e.type === "log" && cli.logger.isLevelEnabled(e.level)) return;
+        progress.event(e);
+      },
       () => stopRequested,
     ),
   );
-}
-
-/** Queue mode: enqueue, say who is waiting for what, stream progress, and return the job's result. */
-async function runQueued(cli: CliContext, request: JobRequest, progress: Progress) {
-  const { createMigrationsQueue, currentRequester, loadQueueConfig, unwrapJobFailure } = await loadJobs();
-  const queue = createMigrationsQueue(loadQueueConfig(), { logger: cli.logger });
-  try {
-    // Name our database, so a worker serving another one refuses instead of reporting its own state.
-    const database = await databaseIdentity(cli.engine.databaseUrl);
-    const payload = { ...request.payload, requestedBy: currentRequester("cli"), database };
-    const { jobId, deduplicated } = await queue.enqueue(request.name, payload);
-    progress.note(
-      deduplicated
-        ? `Joined the ${request.name} job ${jobId} that was already queued; waiting for the worker…`
-        : `Queued ${request.name} job ${jobId}; waiting for the worker…`,
-    );
-    // Ctrl-C stops the waiting, not the job: say where it went.
-    const interrupt = () => {
-      progress.end(true);
-      process.stderr.write(
-        nameCommands(
-          `\nStopped waiting. Job ${jobId} carries on in the worker; follow it with: pnpm cli jobs\n`,
-        ),
-      );
-      process.exit(130);
-    };
-    return await onInterrupt(interrupt, () =>
-      queue.awaitJob(jobId, {
-        timeoutMs: cli.config.jobTimeoutMs || FOREVER_MS,
-        noWorkerAfterMs: cli.config.noWorkerAfterMs,
-        onProgress: (e) => progress.event(e),
-      }),
-    );
-  } catch (err) {
-    // A failed job surfaces with the engine's own code, so exit codes match --direct.
-    throw unwrapJobFailure(err);
-  } finally {
-    await queue.close();
-  }
 }
 
 /**
@@ -150,13 +98,13 @@ export async function runJob<N extends JobRequest["name"]>(
   options: RunJobOptions,
 ): Promise<JobResults[N]> {
   // Same validation in both modes, so a bad label fails the same way with or without a worker.
-  const { parsePayload, currentRequester } = await loadJobs();
+  const { parsePayload, currentRequester } = await import("@tidemark/jobs");
   parsePayload(request.name, { ...request.payload, requestedBy: currentRequester("cli") });
   const progress = createProgress({ json: options.json });
   try {
     const result = options.direct
       ? await runDirect(cli, request, progress)
-      : await runQueued(cli, request, progress);
+      : await runQueued(cli, request, progress, options.timeoutMs);
     if ("steps" in result) progress.catchUp(result.steps);
     progress.end(false);
     return result as JobResults[N];

@@ -1,4 +1,4 @@
-export type { AwaitOptions } from "./await.js";
+export type { AwaitOptions, WorkerChange } from "./await.js";
 export * from "./config.js";
 export {
   blockingConnection,
@@ -9,6 +9,7 @@ export {
 export * from "./job-error.js";
 export * from "./names.js";
 export * from "./payloads.js";
+export * from "./progress.js";
 export * from "./queue.js";
 export * from "./requester.js";
 export * from "./results.js";

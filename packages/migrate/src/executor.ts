@@ -58,7 +58,7 @@ export async function runStep(
   position: StepPosition,
 ): Promise<StepReport> {
   if (!position.inTransaction) assertSessionAlive(sql);
-  const body = await loadBody(ctx, m, direction);
+  const body = await loadBody(ctx, m, direction, position.onProgress);
   const retries = ctx.lockRetries ?? 3;
   const emit = position.onProgress ?? (() => {});
   emit({ type: "step-start", revision: m.tag, index: position.index, total: position.total });

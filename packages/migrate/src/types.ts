@@ -61,7 +61,9 @@ export type ProgressEvent =
   | { type: "step-start"; revision: string; index: number; total: number }
   | { type: "step-done"; revision: string; index: number; total: number; durationMs: number }
   | { type: "retry"; revision: string; attempt: number; delayMs: number; reason: string }
-  | { type: "backup"; file: string };
+  | { type: "backup"; file: string }
+  /** A line a TypeScript migration wrote through `ctx.log`, so whoever waits on the run sees it. */
+  | { type: "log"; revision: string; level: "info" | "warn" | "error"; message: string };
 
 /** Options shared by every engine command. */
 export interface EngineContext {

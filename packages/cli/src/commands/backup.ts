@@ -14,12 +14,12 @@ export function registerBackup(program: Command): void {
     .option("-l, --label <label>", "a note shown by `backups` (letters, digits, '.', '_', '-'; at most 64)");
   withJson(withDirect(cmd));
   withExamples(cmd, ["backup", "backup --label before-import --direct", "backup --json | jq -r .file"]);
-  cmd.action(async (opts: { label?: string; direct?: boolean; json?: boolean }) => {
+  cmd.action(async (opts: { label?: string; direct?: boolean; json?: boolean; timeout?: number }) => {
     const cli = createCliContext();
     const info = await runJob(
       cli,
       { name: "backup", payload: { label: opts.label } },
-      { direct: Boolean(opts.direct), json: opts.json },
+      { direct: Boolean(opts.direct), json: opts.json, timeoutMs: opts.timeout },
     );
     if (opts.json) {
       printJson(info);

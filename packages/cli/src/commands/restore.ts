@@ -21,6 +21,8 @@ interface RestoreFlags {
   /** false when `--no-backup` is given. */
   backup: boolean;
   direct?: boolean;
+  /** `--timeout`, in ms. */
+  timeout?: number;
   json?: boolean;
 }
 
@@ -63,7 +65,7 @@ async function runRestore(cli: CliContext, file: string, flags: RestoreFlags): P
   const report = await runJob(
     cli,
     { name: "restore", payload: { file: name, noBackup: !flags.backup } },
-    { direct: Boolean(flags.direct), json: flags.json },
+    { direct: Boolean(flags.direct), json: flags.json, timeoutMs: flags.timeout },
   );
   if (flags.json) {
     printJson(report);

@@ -14,6 +14,8 @@ interface RollbackFlags {
   /** false when `--no-backup` is given. */
   backup: boolean;
   direct?: boolean;
+  /** `--timeout`, in ms. */
+  timeout?: number;
   json?: boolean;
 }
 
@@ -60,7 +62,7 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
   const report = await runJob(
     cli,
     { name: "rollback", payload: { to: preview.to ?? "base", noBackup: !flags.backup } },
-    { direct: Boolean(flags.direct), json: flags.json },
+    { direct: Boolean(flags.direct), json: flags.json, timeoutMs: flags.timeout },
   );
   // Stopped by Ctrl-C between migrations: a clean stop, but not what was asked for.
   if (report.interrupted) process.exitCode = 3;

@@ -31,6 +31,8 @@ interface UpgradeFlags {
   yes?: boolean;
   singleTransaction?: boolean;
   direct?: boolean;
+  /** `--timeout`, in ms. */
+  timeout?: number;
   json?: boolean;
 }
 
@@ -96,7 +98,7 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
   const report = await runJob(
     cli,
     { name: "upgrade", payload: { to: plan.to ?? undefined, singleTransaction: flags.singleTransaction } },
-    { direct: Boolean(flags.direct), json: flags.json },
+    { direct: Boolean(flags.direct), json: flags.json, timeoutMs: flags.timeout },
   );
   const check = await verify(cli.engine);
   if (!check.ok) process.exitCode = 1;

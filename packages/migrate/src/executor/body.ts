@@ -1,8 +1,9 @@
 import type { Sql } from "../connection.js";
 import { TidemarkError } from "../errors.js";
+import { migrationLogger } from "../migration-log.js";
 import type { RunMode } from "../run-mode.js";
 import { blocksFor, readScript, type SqlBlock, type SqlStatement, statementsFor } from "../statements.js";
-import type { EngineContext, Migration } from "../types.js";
+import type { EngineContext, Migration, ProgressEvent } from "../types.js";
 
 /** The context a TypeScript migration's `up`/`down` receives (README.md, "Data changes"). */
 export interface CodeMigrationContext {
@@ -42,7 +43,12 @@ async function importCodeMigration(file: string): Promise<CodeMigration> {
   return (await createJiti(import.meta.url, { moduleCache: false }).import(file)) as CodeMigration;
 }
 
-async function loadCode(ctx: EngineContext, m: Migration, direction: "up" | "down"): Promise<Body> {
+async function loadCode(
+  ctx: EngineContext,
+  m: Migration,
+  direction: "up" | "down",
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<Body> {
   const fn = (await importCodeMigration(m.file))[direction];
   if (typeof fn !== "function") {
     throw new TidemarkError("TM_DOWN_MISSING", `${m.file} does not export a ${direction}(ctx) function.`, {
@@ -53,13 +59,18 @@ async function loadCode(ctx: EngineContext, m: Migration, direction: "up" | "dow
     kind: "code",
     file: m.file,
     statements: 1,
-    run: (sql) => fn({ sql, env: ctx.environment, log: ctx.logger }),
+    run: (sql) => fn({ sql, env: ctx.environment, log: migrationLogger(ctx.logger, m.tag, onProgress) }),
   };
 }
 
 /** Load what a step runs; a SQL file's run mode is decided here, once (see run-mode.ts). */
-export async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "down"): Promise<Body> {
-  if (m.kind === "ts") return loadCode(ctx, m, direction);
+export async function loadBody(
+  ctx: EngineContext,
+  m: Migration,
+  direction: "up" | "down",
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<Body> {
+  if (m.kind === "ts") return loadCode(ctx, m, direction, onProgress);
   const file = direction === "up" ? m.file : m.downFile;
   if (!file) {
     throw new TidemarkError(
