@@ -251,7 +251,12 @@ export function randomStep(model: Model, rnd: () => number, n: number): Step {
   const total = OPS.reduce((s, [, w]) => s + w, 0);
   for (;;) {
     let r = rnd() * total;
-    const op = (OPS.find(([, w]) => (r -= w) < 0) ?? OPS[0])?.[0] as Op;
+    let op = OPS[0]?.[0] as Op;
+    for (const [candidate, weight] of OPS) {
+      r -= weight;
+      op = candidate;
+      if (r < 0) break;
+    }
     const next = cloneModel(model);
     const done = op(next, rnd, n);
     if (done) return { ...done, model: next };
