@@ -44,8 +44,10 @@ export function parseScript(text: string): SqlScript {
     if (withoutComments(chunk).trim()) blocks.push({ sql: chunk.trim(), environments, line: firstLine });
     line += chunk.split("\n").length - 1;
   }
+  // The directive may follow other leading comment lines (an adopted down's unverified marker).
+  const header = text.match(/^(?:[ \t]*--[^\n]*(?:\n|$))*/)?.[0] ?? "";
   const noTransaction =
-    NO_TRANSACTION.test(text.split("\n")[0] ?? "") || CONCURRENT_INDEX.test(withoutComments(text));
+    header.split("\n").some((l) => NO_TRANSACTION.test(l)) || CONCURRENT_INDEX.test(withoutComments(text));
   return { blocks, noTransaction };
 }
 
