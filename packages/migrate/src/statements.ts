@@ -21,7 +21,7 @@ export interface SqlScript {
 
 const ENV_DIRECTIVE = /^\s*--\s*tidemark:env\s+([\w\s,-]+)$/m;
 const NO_TRANSACTION = /^\s*--\s*tidemark:no-transaction\b/;
-const CONCURRENT_INDEX = /\bcreate\s+(unique\s+)?index\s+concurrently\b/i;
+const CONCURRENT_INDEX = /\b(create\s+(unique\s+)?|drop\s+)index\s+concurrently\b/i;
 
 /** Strip comments so directives and keywords in them do not change how a file runs. */
 function withoutComments(sql: string): string {
