@@ -25,7 +25,26 @@ export interface HistorySummary {
   gaps: number[];
 }
 
-type Json = Record<string, any>;
+/** The parts of a drizzle-kit snapshot the generator touches; the rest is carried through. */
+interface Json {
+  id: string;
+  prevId: string;
+  tables: Record<
+    string,
+    {
+      name: string;
+      columns: Record<string, { name: string }>;
+      foreignKeys: Record<string, { tableFrom: string }>;
+    }
+  >;
+  _meta: unknown;
+  [key: string]: unknown;
+}
+type RenameMeta = {
+  columns: Record<string, string>;
+  schemas: Record<string, string>;
+  tables: Record<string, string>;
+};
 type DrizzleKitApi = {
   generateDrizzleJson: (imports: Record<string, unknown>, prevId?: string) => Json;
   generateMigration: (prev: Json, cur: Json) => Promise<string[]>;
@@ -35,22 +54,27 @@ const BREAKPOINT = "\n--> statement-breakpoint\n";
 const BASE_WHEN = 1_700_000_000_000;
 
 /** The previous snapshot with the step's renames applied, so drizzle-kit sees no rename to ask about. */
-function renamedSnapshot(prev: Json, renames: StepRenames): { snapshot: Json; sql: string[]; meta: Json } {
+function renamedSnapshot(
+  prev: Json,
+  renames: StepRenames,
+): { snapshot: Json; sql: string[]; meta: RenameMeta } {
   const snapshot = structuredClone(prev);
   const sql: string[] = [];
-  const meta: Json = { columns: {}, schemas: {}, tables: {} };
+  const meta: RenameMeta = { columns: {}, schemas: {}, tables: {} };
   for (const { from, to } of renames.tables) {
     const table = snapshot.tables[`public.${from}`];
+    if (!table) throw new Error(`generator: no table ${from} to rename`);
     delete snapshot.tables[`public.${from}`];
     table.name = to;
     snapshot.tables[`public.${to}`] = table;
-    for (const fk of Object.values(table.foreignKeys) as Json[]) fk.tableFrom = to;
+    for (const fk of Object.values(table.foreignKeys)) fk.tableFrom = to;
     sql.push(`ALTER TABLE "${from}" RENAME TO "${to}";`);
     meta.tables[`"public"."${from}"`] = `"public"."${to}"`;
   }
   for (const { table, from, to } of renames.columns) {
     const t = snapshot.tables[`public.${table}`];
-    const column = t.columns[from];
+    const column = t?.columns[from];
+    if (!t || !column) throw new Error(`generator: no column ${table}.${from} to rename`);
     delete t.columns[from];
     column.name = to;
     t.columns[to] = column;
@@ -78,7 +102,7 @@ export async function buildRealisticHistory(dir: string, options: HistoryOptions
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.join(dir, "meta"), { recursive: true });
   const summary: HistorySummary = { tags: [], missingSnapshots: [], strayFiles: [], gaps: [] };
-  const entries: Json[] = [];
+  const entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[] = [];
   let model: Model = initialModel();
   let prev: Json | null = null;
   let idx = 0;
