@@ -1,9 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { TidemarkError } from "../errors.js";
 import type { EngineContext, Migration } from "../types.js";
 import { type DownDraft, downText, draftDowns } from "./generate.js";
-import { type ProofResult, proveDowns } from "./prove.js";
-import { surveyFolder } from "./survey.js";
+import { type ProofResult, type ProofStep, proveDowns } from "./prove.js";
+import { type SurveyedMigration, surveyFolder } from "./survey.js";
 
 /** A down migration `adopt` wrote (or, with `check`, would write). */
 export interface AdoptedDown {
@@ -36,14 +37,15 @@ export interface AdoptReport {
   /** SQL migrations that had no `.down.sql` when `adopt` started. */
   withoutDown: string[];
   uncaptured: UncapturedReport[];
+  /** Downs written by this run (none with `check`: see `withoutDown`). */
   downs: AdoptedDown[];
   /** False with `check`: nothing was written. */
   wrote: boolean;
   durationMs: number;
 }
 
-/** Progress of the proof walk, for a terminal counter. */
-export type AdoptProgress = { type: "prove"; index: number; total: number; revision: string };
+/** Progress while downs are drafted (reverse diffs), then proven, for a terminal counter. */
+export type AdoptProgress = { type: "draft" | "prove"; index: number; total: number; revision: string };
 
 /** Options of {@link adopt}. */
 export interface AdoptOptions {
@@ -64,6 +66,51 @@ function verdict(draft: DownDraft, proof: ProofResult | undefined): string | nul
   return reasons.length > 0 ? reasons.join("; ") : null;
 }
 
+function proofSteps(list: SurveyedMigration[], drafts: DownDraft[]): ProofStep[] {
+  const byTag = new Map(drafts.map((d) => [d.revision, d]));
+  return list.map((m) => {
+    const draft = byTag.get(m.migration.tag);
+    return {
+      tag: m.migration.tag,
+      kind: m.migration.kind,
+      up: m.up,
+      down: draft ? downText(draft, null) : undefined,
+    };
+  });
+}
+
+/** Write each down with its verdict; never over an existing file. */
+async function writeDowns(
+  dir: string,
+  drafts: DownDraft[],
+  proofs: Map<string, ProofResult>,
+): Promise<AdoptedDown[]> {
+  const out: AdoptedDown[] = [];
+  for (const draft of drafts) {
+    const file = path.join(dir, `${draft.revision}.down.sql`);
+    const reason = verdict(draft, proofs.get(draft.revision));
+    try {
+      await writeFile(file, downText(draft, reason), { flag: "wx" });
+    } catch (cause) {
+      if ((cause as { code?: string }).code !== "EEXIST") throw cause;
+      throw new TidemarkError(
+        "TM_CONFLICT",
+        `${file} appeared while adopt was running (a second adopt, or an editor?). It was left as it is; run adopt again: it keeps every down file that exists and writes the rest.`,
+        { cause, details: { file, written: out.map((d) => d.file) } },
+      );
+    }
+    const down: AdoptedDown = {
+      revision: draft.revision,
+      file,
+      proven: reason === null,
+      statements: draft.statements.length,
+    };
+    if (reason) down.reason = reason;
+    out.push(down);
+  }
+  return out;
+}
+
 /**
  * Adopt an existing drizzle-kit folder: report what is in it and write a proven `.down.sql` for
  * every SQL migration that lacks one. Existing files are never modified; a second run finds
@@ -76,6 +123,12 @@ export async function adopt(ctx: EngineContext, options: AdoptOptions = {}): Pro
   const withoutDown = list
     .filter((m) => m.migration.kind === "sql" && !m.migration.downFile)
     .map((m) => m.migration.tag);
+  // --check only reports: no reverse diffs, no proof.
+  const { drafts, uncaptured } = await draftDowns(
+    list,
+    new Set(options.check ? [] : withoutDown),
+    (index, revision) => options.onProgress?.({ type: "draft", index, total: list.length, revision }),
+  );
   const report: AdoptReport = {
     migrationsDir: ctx.migrationsDir,
     migrations: list.length,
@@ -84,48 +137,20 @@ export async function adopt(ctx: EngineContext, options: AdoptOptions = {}): Pro
     missingSnapshots: survey.missingSnapshots,
     outsideTransaction: list.filter((m) => m.outsideTransaction).map((m) => m.migration.tag),
     withoutDown,
-    uncaptured: [],
+    uncaptured,
     downs: [],
     wrote: false,
     durationMs: 0,
   };
-  const { drafts, uncaptured } = await draftDowns(list, new Set(withoutDown));
-  report.uncaptured = uncaptured;
-  const byTag = new Map(drafts.map((d) => [d.revision, d]));
-  const proofs =
-    options.check || drafts.length === 0
-      ? new Map<string, ProofResult>()
-      : await proveDowns(
-          list.map((m) => {
-            const draft = byTag.get(m.migration.tag);
-            return {
-              tag: m.migration.tag,
-              kind: m.migration.kind,
-              up: m.up,
-              down: draft ? downText(draft, null) : undefined,
-            };
-          }),
-          {
-            serverUrl: ctx.databaseUrl,
-            environment: ctx.environment,
-            onStep: (index, revision) =>
-              options.onProgress?.({ type: "prove", index, total: list.length, revision }),
-          },
-        );
-  for (const draft of drafts) {
-    const file = path.join(ctx.migrationsDir, `${draft.revision}.down.sql`);
-    const reason = options.check ? null : verdict(draft, proofs.get(draft.revision));
-    if (!options.check) await writeFile(file, downText(draft, reason), { flag: "wx" });
-    report.downs.push({
-      revision: draft.revision,
-      file,
-      proven: !options.check && reason === null,
-      ...(reason ? { reason } : {}),
-      statements: draft.statements.length,
-    });
-  }
   if (!options.check) {
-    report.wrote = drafts.length > 0;
+    const proofs = await proveDowns(proofSteps(list, drafts), {
+      serverUrl: ctx.databaseUrl,
+      environment: ctx.environment,
+      onStep: (index, revision) =>
+        options.onProgress?.({ type: "prove", index, total: list.length, revision }),
+    });
+    report.downs = await writeDowns(ctx.migrationsDir, drafts, proofs);
+    report.wrote = report.downs.length > 0;
     await options.writeLintBaseline?.({
       migrationsDir: ctx.migrationsDir,
       migrations: list.map((m) => m.migration),

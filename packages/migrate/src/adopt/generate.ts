@@ -44,12 +44,14 @@ async function schemaPart(
 export async function draftDowns(
   migrations: SurveyedMigration[],
   wanted: Set<string>,
+  onDraft?: (index: number, revision: string) => void,
 ): Promise<{ drafts: DownDraft[]; uncaptured: (UncapturedStatement & { revision: string })[] }> {
   const defs: Definitions = new Map();
   const drafts: DownDraft[] = [];
   const uncaptured: (UncapturedStatement & { revision: string })[] = [];
   let previous: Snapshot | null = null;
-  for (const m of migrations) {
+  for (const [index, m] of migrations.entries()) {
+    onDraft?.(index, m.migration.tag);
     const hand = invertUncaptured(m.statements ?? [], m.snapshot, previous, defs);
     uncaptured.push(...hand.statements.map((u) => ({ revision: m.migration.tag, ...u })));
     if (wanted.has(m.migration.tag)) {
