@@ -28,8 +28,9 @@ function terminalProgress(): { onProgress?: (e: AdoptProgress) => void; done: ()
   return {
     onProgress: (e) => {
       const elapsed = formatDuration(performance.now() - t0);
+      const what = e.type === "draft" ? "Generating" : "Proving";
       process.stderr.write(
-        `\r\x1b[2KProving downs [${e.index + 1}/${e.total}] ${e.revision} ${color.dim(elapsed)}`,
+        `\r\x1b[2K${what} downs [${e.index + 1}/${e.total}] ${e.revision} ${color.dim(elapsed)}`,
       );
     },
     done: () => process.stderr.write("\r\x1b[2K"),
