@@ -82,10 +82,14 @@ const HANDLERS: Record<string, Handler> = {
     defs.set(key, s.text.endsWith(";") ? s.text : `${s.text};`);
     return true;
   },
-  CreateTrigStmt: (s, { out }) => {
+  CreateTrigStmt: (s, { defs, out }) => {
+    const key = `trigger:${String(s.node.trigname)}`;
+    const earlier = s.node.replace ? defs.get(key) : undefined;
     out.inverses.push(
-      `DROP TRIGGER IF EXISTS ${quoteIdent(String(s.node.trigname))} ON ${relationName(s.node.relation)};`,
+      earlier ??
+        `DROP TRIGGER IF EXISTS ${quoteIdent(String(s.node.trigname))} ON ${relationName(s.node.relation)};`,
     );
+    defs.set(key, s.text.endsWith(";") ? s.text : `${s.text};`);
     return true;
   },
   ViewStmt: (s, { snapshot, defs, out }) => {
@@ -128,6 +132,7 @@ const HANDLERS: Record<string, Handler> = {
       OBJECT_INDEX: "index",
       OBJECT_VIEW: "view",
       OBJECT_FUNCTION: "function",
+      OBJECT_TRIGGER: "trigger",
     };
     const kind = kinds[type];
     if (!kind) return false;
@@ -139,9 +144,10 @@ const HANDLERS: Record<string, Handler> = {
       const name = qualifiedName(names ?? []);
       if (kind === "index" && indexCaptured(previous, name.replace(/.*\./, "").replace(/"/g, "")))
         return false;
+      // Indexes and triggers are remembered by their own name (a trigger's list ends with it).
       const key =
-        kind === "index"
-          ? `index:${name.replace(/.*\./, "").replace(/"/g, "")}`
+        kind === "index" || kind === "trigger"
+          ? `${kind}:${name.replace(/.*\./, "").replace(/"/g, "")}`
           : `${kind}:${unqualified(name)}`;
       const earlier = [...defs.entries()].find(
         ([k]) => k === key || (kind === "function" && k.startsWith(`${key}(`)),
