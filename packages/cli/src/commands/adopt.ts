@@ -62,17 +62,25 @@ function printFindings(report: AdoptReport): void {
   );
 }
 
+/** A table of the downs that need a human (all proven ones are one count), then the totals. */
 function printSummary(report: AdoptReport): void {
   const proven = report.downs.filter((d) => d.proven);
   const marked = report.downs.filter((d) => !d.proven);
   print();
   table(
-    ["down file", "result"],
-    report.downs.map((d) => [
-      path.basename(d.file),
-      d.proven ? color.green("proven") : color.yellow(`unverified: ${d.reason ?? ""}`),
-    ]),
+    ["result", "down files"],
+    [
+      [color.green("proven"), String(proven.length)],
+      [color.yellow("unverified"), String(marked.length)],
+    ],
   );
+  if (marked.length > 0) {
+    print();
+    table(
+      ["unverified down file", "why"],
+      marked.map((d) => [path.basename(d.file), d.reason ?? ""]),
+    );
+  }
   print();
   success(
     `Wrote ${plural(report.downs.length, "down migration")} in ${formatDuration(report.durationMs)}: ${proven.length} proven on a scratch database, ${marked.length} marked unverified.`,

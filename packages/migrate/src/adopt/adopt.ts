@@ -61,7 +61,7 @@ export interface AdoptOptions {
 
 function verdict(draft: DownDraft, proof: ProofResult | undefined): string | null {
   const reasons = [...draft.reasons];
-  if (proof && !proof.proven) reasons.push(proof.reason);
+  if (proof && !proof.proven) reasons.push(...(draft.hint ? [draft.hint] : []), proof.reason);
   if (!proof) reasons.push("not checked");
   return reasons.length > 0 ? reasons.join("; ") : null;
 }

@@ -13,6 +13,8 @@ export interface DownDraft {
   statements: string[];
   outsideTransaction: boolean;
   reasons: string[];
+  /** What probably explains a failed proof (the previous snapshot is missing…). */
+  hint?: string;
   uncaptured: UncapturedStatement[];
 }
 
@@ -50,6 +52,7 @@ export async function draftDowns(
   const drafts: DownDraft[] = [];
   const uncaptured: (UncapturedStatement & { revision: string })[] = [];
   let previous: Snapshot | null = null;
+  let lost: string | null = null;
   for (const [index, m] of migrations.entries()) {
     onDraft?.(index, m.migration.tag);
     const hand = invertUncaptured(m.statements ?? [], m.snapshot, previous, defs);
@@ -68,8 +71,12 @@ export async function draftDowns(
         outsideTransaction: m.outsideTransaction,
         reasons,
         uncaptured: hand.statements,
+        ...(lost
+          ? { hint: `the previous snapshot (${lost}) is missing, so the diff starts from an older one` }
+          : {}),
       });
     }
+    lost = m.snapshot ? null : snapshotFile(m.migration.tag);
     // A missing snapshot leaves the last known one as the best previous state.
     previous = m.snapshot ?? previous;
   }

@@ -97,6 +97,9 @@ describe("adopt on a realistic drizzle-kit history", () => {
     }
     expect(report.downs.find((d) => d.revision === "0019_normalize_emails")?.reason).toMatch(/DO block/);
     expect(report.downs.find((d) => d.revision === "0011_seed_admin")?.reason).toMatch(/changes data/);
+    expect(report.downs.find((d) => d.revision === "0015_index_t11_items_count")?.reason).toMatch(
+      /previous snapshot \(meta\/0014_snapshot\.json\) is missing/,
+    );
   });
 
   it("undoes a rename with a rename, a replaced function with its previous body, and a concurrent index concurrently", async () => {
