@@ -5,7 +5,7 @@
  */
 import { diffSnapshots } from "../authoring/diff.js";
 import { invertPlan, type RenamePlan } from "../authoring/rewrite.js";
-import { emptySnapshot, type Snapshot, type SnapshotColumn } from "../authoring/snapshot.js";
+import { cloneSnapshot, emptySnapshot, type Snapshot, type SnapshotColumn } from "../authoring/snapshot.js";
 import type { ParsedStatement } from "./sql-text.js";
 
 const key = (rel: { schemaname?: string; relname?: string }) =>
@@ -92,10 +92,54 @@ export function fixStatements(statements: string[], target: Snapshot): string[] 
   return out;
 }
 
+/** Enum renames the up file performs (`ALTER TYPE … RENAME TO`), as snapshot keys, where both snapshots agree. */
+export function enumRenamesOf(
+  statements: ParsedStatement[],
+  previous: Snapshot,
+  current: Snapshot,
+): { from: string; to: string }[] {
+  const out: { from: string; to: string }[] = [];
+  for (const s of statements) {
+    if (s.kind !== "RenameStmt" || s.node.renameType !== "OBJECT_TYPE") continue;
+    const names = (
+      (s.node.object as { List?: { items: { String?: { sval?: string } }[] } }).List?.items ?? []
+    ).map((i) => i.String?.sval ?? "");
+    const schema = names.length > 1 ? names[0] : "public";
+    const from = `${schema}.${names.at(-1)}`;
+    const to = `${schema}.${s.node.newname}`;
+    if (previous.enums[from] && current.enums[to] && !current.enums[from] && !previous.enums[to])
+      out.push({ from, to });
+  }
+  return out;
+}
+
+/**
+ * `current` with the enums renamed back (`to` → `from`), and the `ALTER TYPE … RENAME` that does
+ * it: drizzle-kit would otherwise ask whether the enum was renamed, and fail without a TTY.
+ */
+function renameEnumsBack(current: Snapshot, renames: { from: string; to: string }[]) {
+  const snapshot = cloneSnapshot(current);
+  const statements: string[] = [];
+  for (const { from, to } of renames) {
+    const [schema = "public", oldName = ""] = from.split(".");
+    const newName = to.slice(schema.length + 1);
+    const entry = snapshot.enums[to] as { name: string };
+    delete snapshot.enums[to];
+    snapshot.enums[from] = { ...entry, name: oldName };
+    for (const table of Object.values(snapshot.tables)) {
+      for (const column of Object.values(table.columns)) {
+        if (column.type === newName && (column.typeSchema ?? "public") === schema) column.type = oldName;
+      }
+    }
+    statements.push(`ALTER TYPE "${schema}"."${newName}" RENAME TO "${oldName}";`);
+  }
+  return { snapshot, statements };
+}
+
 /**
  * The reverse diff from `current` (this migration's snapshot) to `previous` (null for the first
  * migration: an empty project). Throws TM_GENERATE_FAILED when drizzle-kit would have to ask
- * about something other than a table or column (an enum both dropped and created, …).
+ * about something no `ALTER … RENAME` of the up file answers (a view both dropped and created…).
  */
 export async function reverseDiff(
   current: Snapshot,
@@ -103,7 +147,8 @@ export async function reverseDiff(
   upStatements: ParsedStatement[],
 ): Promise<string[]> {
   const target = previous ?? emptySnapshot();
-  const plan = invertPlan(renamesOf(upStatements, target, current));
-  const { statements } = await diffSnapshots(current, target, plan);
-  return fixStatements(statements, target);
+  const enums = renameEnumsBack(current, enumRenamesOf(upStatements, target, current));
+  const plan = invertPlan(renamesOf(upStatements, target, enums.snapshot));
+  const { statements } = await diffSnapshots(enums.snapshot, target, plan);
+  return fixStatements([...enums.statements, ...statements], target);
 }
