@@ -74,6 +74,7 @@ function proofSteps(list: SurveyedMigration[], drafts: DownDraft[]): ProofStep[]
       tag: m.migration.tag,
       kind: m.migration.kind,
       up: m.up,
+      upOutside: m.outsideTransaction,
       down: draft ? downText(draft, null) : undefined,
     };
   });

@@ -14,6 +14,8 @@ export interface ProofStep {
   tag: string;
   kind: "sql" | "ts";
   up: string;
+  /** The up escapes a single transaction (decided from its parse tree by the survey). */
+  upOutside: boolean;
   /** The generated down to prove; undefined when this migration needs no proof. */
   down?: string;
 }
@@ -26,12 +28,11 @@ interface Script {
   outside: boolean;
 }
 
-function script(text: string, environment: string): Script {
+/** The blocks to run in `environment`; a generated down says how it runs in its own directive. */
+function script(text: string, environment: string, outside?: boolean): Script {
   const parsed = parseScript(text);
   const blocks = blocksFor(parsed, environment).map((b) => b.sql);
-  const outside =
-    parsed.noTransaction || blocks.some((b) => /^\s*(commit|begin|end|rollback)\b|concurrently/im.test(b));
-  return { blocks, outside };
+  return { blocks, outside: outside ?? parsed.noTransaction };
 }
 
 async function runBlocks(sql: Sql, blocks: string[]): Promise<void> {
@@ -157,7 +158,7 @@ export async function proveDowns(
         }
         try {
           if (step.kind === "ts") throw new Error("a TypeScript migration cannot be applied by the proof");
-          const up = script(step.up, options.environment);
+          const up = script(step.up, options.environment, step.upOutside);
           scripts.push(up);
           if (step.down === undefined) {
             await run(sql, up);

@@ -176,13 +176,15 @@ describe("adopt on a realistic drizzle-kit history", () => {
       migrations.map(async (m) => {
         const d = report.downs.find((x) => x.revision === m.tag);
         const up = await readFile(m.file, "utf8");
-        if (!d?.proven || d.statements === 0) return { tag: m.tag, kind: m.kind, up };
+        const upOutside = report.outsideTransaction.includes(m.tag);
+        if (!d?.proven || d.statements === 0) return { tag: m.tag, kind: m.kind, up, upOutside };
         const text = await readFile(d.file, "utf8");
         const parts = text.split(BREAKPOINT);
         return {
           tag: m.tag,
           kind: m.kind,
           up,
+          upOutside,
           down: parts.length > 1 ? parts.slice(0, -1).join(BREAKPOINT) : "",
         };
       }),
