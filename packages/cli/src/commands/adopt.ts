@@ -147,7 +147,8 @@ mismatch) is still written, with \`-- tidemark:unverified <reason>\` as its firs
 refuses it unless --accept-unverified is given. Existing .sql, snapshot and journal files are
 never modified, and a second run writes nothing.
 
-Exit status: 0 done (or nothing to adopt), 1 --check found migrations without a down file.`,
+Exit status: 0 done (or nothing to adopt); 1 on failure, or with --check when some migration
+still lacks a down file.`,
   );
   cmd.action(async (flags: AdoptFlags) => runAdopt(flags));
 }

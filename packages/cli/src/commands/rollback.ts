@@ -137,6 +137,7 @@ export function registerRollback(program: Command): void {
     "rollback prev",
     "rollback 0002 --yes --direct",
     "rollback base --yes",
+    "rollback base --yes --accept-unverified",
   ]);
   cmd.addHelpText(
     "after",
