@@ -57,8 +57,8 @@ export async function runEngine<N extends JobName>(
       return (await upgrade(ctx, { to, dryRun, singleTransaction, ...hooks })) as JobResults[N];
     }
     case "rollback": {
-      const { to, noBackup } = job.payload;
-      return (await rollback(ctx, { to, noBackup, ...hooks })) as JobResults[N];
+      const { to, noBackup, acceptUnverified } = job.payload;
+      return (await rollback(ctx, { to, noBackup, acceptUnverified, ...hooks })) as JobResults[N];
     }
     case "backup":
       return (await backup(ctx, { label: job.payload.label, reason: "manual" })) as JobResults[N];

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerAdopt } from "./commands/adopt.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerBackups } from "./commands/backups.js";
 import { registerCreate } from "./commands/create.js";
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
     registerVerify,
     registerCreate,
     registerInit,
+    registerAdopt,
     registerLint,
     registerBackup,
     registerBackups,

@@ -15,7 +15,7 @@ import { onInterrupt, runQueued } from "./queued.js";
 /** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (DESIGN §6). */
 export type JobRequest =
   | { name: "upgrade"; payload: { to?: string; singleTransaction?: boolean } }
-  | { name: "rollback"; payload: { to: string; noBackup?: boolean } }
+  | { name: "rollback"; payload: { to: string; noBackup?: boolean; acceptUnverified?: boolean } }
   | { name: "backup"; payload: { label?: string } }
   | { name: "restore"; payload: { file: string; noBackup?: boolean } };
 

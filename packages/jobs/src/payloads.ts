@@ -41,6 +41,8 @@ export const jobPayloadSchemas = {
     /** `prev`, `base`, or a revision to end at. */
     to: z.union([z.literal("prev"), z.literal("base"), revision]),
     noBackup: z.boolean().optional(),
+    /** Run downs marked unverified by adopt instead of refusing them. */
+    acceptUnverified: z.boolean().optional(),
     requestedBy: requestedBySchema,
     database: databaseIdentitySchema.optional(),
   }),

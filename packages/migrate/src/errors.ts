@@ -10,6 +10,11 @@ export const errorCodes = {
   TM_JOURNAL_INVALID: { exit: 1, http: 500, summary: "migrations folder is inconsistent" },
   TM_MIGRATION_MISSING: { exit: 1, http: 409, summary: "an applied migration is missing on disk" },
   TM_DOWN_MISSING: { exit: 1, http: 409, summary: "a migration has no down file" },
+  TM_DOWN_UNVERIFIED: {
+    exit: 3,
+    http: 409,
+    summary: "a down file is marked unverified and was not accepted",
+  },
   TM_UNKNOWN_REVISION: { exit: 2, http: 404, summary: "revision not found" },
   TM_CHECKSUM_MISMATCH: { exit: 1, http: 409, summary: "an applied migration changed on disk" },
   TM_LATE_MIGRATION: { exit: 1, http: 409, summary: "a migration was merged behind applied ones" },

@@ -1,3 +1,4 @@
+export * from "./adopt/index.js";
 export * from "./authoring/index.js";
 export * from "./backup/index.js";
 export { readTables } from "./catalog.js";

@@ -90,4 +90,8 @@ export interface RollbackPreview {
   to: string | null;
   steps: Migration[];
   losses: DataLoss[];
+  /** Downs marked `-- tidemark:unverified` (written by adopt but not proven), with the reason. */
+  unverified?: { revision: string; reason: string }[];
+  /** Set when the rollback will be refused before touching anything, and why. */
+  refusal?: { code: "TM_DOWN_MISSING" | "TM_DOWN_UNVERIFIED"; message: string; revisions: string[] };
 }

@@ -26,10 +26,18 @@ const NO_TRANSACTION = "tidemark:no-transaction";
 const MAY_RUN_OUTSIDE =
   /\b(?:begin|start\s+transaction|commit|end|rollback|abort|call|prepare|concurrently|vacuum|database|tablespace|system|subscription|discard|cluster|reindex)\b/i;
 
-/** True when the file's first line is `-- tidemark:no-transaction` (ARCHITECTURE.md, Invariants: "How a migration runs"). */
+/**
+ * True when a leading comment line of the file is `-- tidemark:no-transaction` (ARCHITECTURE.md,
+ * Invariants: "How a migration runs"). Not only the first line: an adopted down keeps its
+ * `-- tidemark:unverified` marker there.
+ */
 export function hasNoTransactionDirective(sql: string): boolean {
-  const firstLine = (sql.split("\n", 1)[0] ?? "").replace(/^\uFEFF/, "").trim();
-  return firstLine.startsWith("--") && firstLine.slice(2).trim().startsWith(NO_TRANSACTION);
+  for (const raw of sql.replace(/^\uFEFF/, "").split("\n")) {
+    const line = raw.trim();
+    if (!line.startsWith("--")) return false;
+    if (line.slice(2).trim().startsWith(NO_TRANSACTION)) return true;
+  }
+  return false;
 }
 
 /** The cheap pre-check: false means the file certainly runs in a transaction, without parsing. */

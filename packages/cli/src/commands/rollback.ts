@@ -1,5 +1,5 @@
 import path from "node:path";
-import { previewRollback, type RollbackPreview } from "@tidemark/migrate";
+import { previewRollback, type RollbackPreview, TidemarkError } from "@tidemark/migrate";
 import type { Command } from "commander";
 import { confirmOrRefuse } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
@@ -17,14 +17,30 @@ interface RollbackFlags {
   /** `--timeout`, in ms. */
   timeout?: number;
   json?: boolean;
+  acceptUnverified?: boolean;
 }
 
-/** Print what the rollback undoes and, above all, what data it destroys. */
+/** Print what the rollback undoes and, above all, what data it destroys — or why it will not run. */
 function printPreview(preview: RollbackPreview, backup: boolean, backupDir: string | undefined): void {
   heading(
     `Rollback: ${rev(preview.from)} → ${rev(preview.to)} (${plural(preview.steps.length, "migration")})`,
   );
-  for (const step of preview.steps) print(`  ${color.dim("↶")} ${step.tag}`);
+  const unverified = new Map((preview.unverified ?? []).map((u) => [u.revision, u.reason]));
+  for (const step of preview.steps) {
+    const note = unverified.has(step.tag) ? color.yellow(" (down unverified)") : "";
+    print(`  ${color.dim("↶")} ${step.tag}${note}`);
+  }
+  // A refused rollback drops nothing and takes no restore point: promise neither.
+  if (preview.refusal) {
+    print(
+      color.red(
+        "✖ This rollback will be refused before anything runs: nothing is dropped, no restore point is taken.",
+      ),
+    );
+    for (const [revision, reason] of unverified)
+      print(`  ${color.yellow("⚠")} ${revision}.down.sql is unverified: ${reason}`);
+    return;
+  }
   if (preview.losses.length === 0) {
     print(color.dim("No tables or columns are dropped."));
   } else {
@@ -35,19 +51,28 @@ function printPreview(preview: RollbackPreview, backup: boolean, backupDir: stri
       print(`  ${color.red("✖")} ${what} ${color.dim(`(${rowCount(loss.rows)}, by ${loss.revision})`)}`);
     }
   }
+  if (unverified.size > 0) {
+    warning(
+      `--accept-unverified: ${plural(unverified.size, "down migration")} that adopt could not prove will run as written.`,
+    );
+  }
   if (backup) print(`A restore point (pg_dump) will be written to ${backupDir ?? "BACKUP_DIR"} first.`);
   else warning("--no-backup: no restore point will be taken; dropped data cannot be recovered.");
 }
 
 /** Preview, confirm, roll back, then say how to undo it. */
 async function runRollback(cli: CliContext, target: string, flags: RollbackFlags): Promise<void> {
-  const preview = await previewRollback(cli.engine, target);
+  const preview = await previewRollback(cli.engine, target, { acceptUnverified: flags.acceptUnverified });
   if (preview.steps.length === 0) {
     if (flags.json) printJson(preview);
     else success(`Nothing to roll back: already at ${rev(preview.from)}.`);
     return;
   }
   if (!flags.json) printPreview(preview, flags.backup, cli.engine.backupDir);
+  if (preview.refusal) {
+    const { code, message, revisions } = preview.refusal;
+    throw new TidemarkError(code, message, { details: { revisions, unverified: preview.unverified } });
+  }
   if (flags.dryRun) {
     if (flags.json) printJson(preview);
     else print(color.dim("Dry run: nothing was rolled back."));
@@ -61,7 +86,14 @@ async function runRollback(cli: CliContext, target: string, flags: RollbackFlags
   // Pin the resolved target: `prev` must mean what the user just saw, even if the queue is slow.
   const report = await runJob(
     cli,
-    { name: "rollback", payload: { to: preview.to ?? "base", noBackup: !flags.backup } },
+    {
+      name: "rollback",
+      payload: {
+        to: preview.to ?? "base",
+        noBackup: !flags.backup,
+        ...(flags.acceptUnverified ? { acceptUnverified: true } : {}),
+      },
+    },
     { direct: Boolean(flags.direct), json: flags.json, timeoutMs: flags.timeout },
   );
   // Stopped by Ctrl-C between migrations: a clean stop, but not what was asked for.
@@ -96,17 +128,22 @@ export function registerRollback(program: Command): void {
     .argument("<target>", "prev (one step), a revision to end at (tag or NNNN prefix), or base (everything)")
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
     .option("--dry-run", "show what would be undone and lost, and stop")
-    .option("--no-backup", "skip the automatic restore point (not recommended)");
+    .option("--no-backup", "skip the automatic restore point (not recommended)")
+    .option(
+      "--accept-unverified",
+      "run down files marked `-- tidemark:unverified` (written by adopt, not proven) instead of refusing",
+    );
   withJson(withDirect(cmd));
   withExamples(cmd, [
     "rollback prev --dry-run",
     "rollback prev",
     "rollback 0002 --yes --direct",
     "rollback base --yes",
+    "rollback base --yes --accept-unverified",
   ]);
   cmd.addHelpText(
     "after",
-    "\nA restore point is taken first (unless --no-backup) and printed at the end, with the\n`pnpm cli restore <file>` command that brings the data back. Off a terminal, rollback\nrefuses (exit 3) unless --yes is given.",
+    "\nA restore point is taken first (unless --no-backup) and printed at the end, with the\n`pnpm cli restore <file>` command that brings the data back. Off a terminal, rollback\nrefuses (exit 3) unless --yes is given. A down file whose first line is\n`-- tidemark:unverified` (adopt could not prove it) is refused (exit 3) unless\n--accept-unverified is given; the preview says so before anything runs.",
   );
   cmd.action(async (target: string, flags: RollbackFlags) => runRollback(createCliContext(), target, flags));
 }
