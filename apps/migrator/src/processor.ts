@@ -1,4 +1,11 @@
-import { type JobName, parsePayload, parseResult, toJobError } from "@tidemark/jobs";
+import {
+  invalidJobData,
+  invalidJobError,
+  type JobName,
+  parsePayload,
+  parseResult,
+  toJobError,
+} from "@tidemark/jobs";
 import { type EngineConfig, isTidemarkError, type ProgressEvent, type RunReport } from "@tidemark/migrate";
 import { type Job, WaitingError } from "bullmq";
 import type { Logger } from "pino";
@@ -25,6 +32,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const log = deps.logger.child({ jobId: job.id, job: job.name });
     let payload: ReturnType<typeof parsePayload>;
     try {
+      if (invalidJobData(job)) throw invalidJobError(job);
       payload = parsePayload(job.name, job.data);
     } catch (err) {
       // Nothing ran and a bad payload never improves: fail now, no retry.

@@ -47,6 +47,9 @@ export const errorCodes = {
   TM_PAYLOAD_TOO_LARGE: { exit: 2, http: 413, summary: "request body is too large" },
   TM_PENDING_MIGRATIONS: { exit: 1, http: 503, summary: "migrations are pending and boot migration is off" },
   TM_NOT_READY: { exit: 1, http: 503, summary: "the database is not migrated yet" },
+  TM_RATE_LIMITED: { exit: 1, http: 429, summary: "too many requests from this client; retry later" },
+  TM_QUEUE_FULL: { exit: 1, http: 429, summary: "too many jobs are being followed at once; retry later" },
+  TM_JOB_INVALID: { exit: 1, http: 422, summary: "a job's data in Redis is not valid JSON" },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
 } as const;
 

@@ -2,6 +2,7 @@ import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import { oneTripScript, runOneTrip } from "./one-trip.js";
 import { invalidIndexes } from "./session.js";
+import { describeSessions } from "./session-query.js";
 import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "./state.js";
 import { blocksFor, readScript, type SqlBlock } from "./statements.js";
 import type { EngineContext, Migration, ProgressEvent, StepReport } from "./types.js";
@@ -312,7 +313,9 @@ async function describeFailure(
     ? ` at statement ${fields.statementIndex} (line ${fields.line} of ${fields.file})`
     : "";
   if (fields.pgCode === LOCK_NOT_AVAILABLE) {
-    const blockers = await findBlockers(sql, String(fields.statement ?? "")).catch(() => []);
+    const blockers = await describeSessions(
+      await findBlockers(sql, String(fields.statement ?? "")).catch(() => []),
+    );
     const named = blockers.map(
       (b) => `pid ${b.pid} (${b.state}, holds ${b.mode} on ${b.relname}: ${b.query.slice(0, 120)})`,
     );

@@ -1,6 +1,7 @@
 import { markLocked, type Sql, sessionLost } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import type { LockHolder } from "./reports.js";
+import { normalizeQuery } from "./session-query.js";
 import type { EngineContext } from "./types.js";
 
 /**
@@ -75,6 +76,7 @@ export async function lockHolder(sql: Sql): Promise<LockHolder | null> {
     applicationName: row.application_name,
     clientAddr: row.client_addr,
     since: row.since ? row.since.toISOString() : null,
-    query: row.query,
+    // Another session's SQL: shown without its literals.
+    query: await normalizeQuery(row.query),
   };
 }
