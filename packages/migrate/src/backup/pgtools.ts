@@ -12,6 +12,16 @@ export interface PgToolOptions {
   pgBin?: string;
 }
 
+/** How one run of a client program is set up. */
+export interface RunToolOptions {
+  /** Where stdout goes (a dump file); default: returned as a string. */
+  stdoutFd?: number;
+  /** Server major version, to name the package to install when the tool is missing. */
+  serverMajor?: number;
+  /** Kills the tool when aborted. */
+  signal?: AbortSignal;
+}
+
 /** The PostgreSQL client programs Tidemark runs. */
 export type PgTool = "pg_dump" | "pg_restore";
 
@@ -37,13 +47,17 @@ const STDERR_LIMIT = 64 * 1024;
 export function runPgTool(
   tool: PgTool,
   args: string[],
-  options: PgToolOptions & { stdoutFd?: number; serverMajor?: number } = {},
+  options: PgToolOptions & RunToolOptions = {},
 ): Promise<string> {
   const command = options.pgBin ? path.join(options.pgBin, tool) : tool;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ["ignore", options.stdoutFd ?? "pipe", "pipe"],
     });
+    // Aborting kills the tool: its backend then rolls back whatever it had begun.
+    const onAbort = () => child.kill("SIGTERM");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("close", () => options.signal?.removeEventListener("abort", onAbort));
     const out: Buffer[] = [];
     let err = "";
     child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
@@ -100,6 +114,22 @@ export async function withToolConnection<T>(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `url` with server settings for the tool's session added to libpq's `options` parameter (what
+ * PGOPTIONS sets), e.g. `{ lock_timeout: 5000 }`, keeping any options the URL already had.
+ */
+export function withSessionSettings(url: string, settings: Record<string, string | number>): string {
+  const u = new URL(url);
+  const extra = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`);
+  const current = u.searchParams.get("options");
+  u.searchParams.set("options", [current, ...extra].filter(Boolean).join(" "));
+  // libpq decodes %20 but not the `+` URLSearchParams writes for a space.
+  u.search = [...u.searchParams]
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join("&");
+  return u.toString();
 }
 
 /** Major version of a `pg_dump --version` line or a `server_version` setting (`15.20 (Debian…)`). */
