@@ -116,22 +116,6 @@ export async function withToolConnection<T>(
   }
 }
 
-/**
- * `url` with server settings for the tool's session added to libpq's `options` parameter (what
- * PGOPTIONS sets), e.g. `{ lock_timeout: 5000 }`, keeping any options the URL already had.
- */
-export function withSessionSettings(url: string, settings: Record<string, string | number>): string {
-  const u = new URL(url);
-  const extra = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`);
-  const current = u.searchParams.get("options");
-  u.searchParams.set("options", [current, ...extra].filter(Boolean).join(" "));
-  // libpq decodes %20 but not the `+` URLSearchParams writes for a space.
-  u.search = [...u.searchParams]
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-    .join("&");
-  return u.toString();
-}
-
 /** Major version of a `pg_dump --version` line or a `server_version` setting (`15.20 (Debian…)`). */
 export function majorVersion(text: string): number | null {
   const m = /(\d+)(?:\.\d+)?/.exec(text.replace(/^.*\(PostgreSQL\)\s*/, ""));

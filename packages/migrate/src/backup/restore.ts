@@ -11,7 +11,7 @@ import { resolveBackupFile } from "./confine.js";
 import { holdBackupFile } from "./in-use.js";
 import { checkPgToolsOn, majorVersion, PgToolFailure, type PgToolOptions } from "./pgtools.js";
 import { checkSource, type DumpSource, listArchive, userTables, verifyChecksum } from "./restore-checks.js";
-import { isLockTimeout, LockGuard, restoreLockTimeout, runRestoreTool } from "./restore-run.js";
+import { LockGuard, RestoreLockTimeout, restoreLockTimeout, runRestoreTool } from "./restore-run.js";
 import type { BackupInfo } from "./store.js";
 
 /** Options of {@link restore}. */
@@ -178,7 +178,7 @@ async function runRestore(
 ): Promise<void> {
   const { ctx, meta } = job;
   try {
-    await runRestoreTool(ctx, job.file, { ...job.options, revision: row.revision }, guard);
+    await runRestoreTool(sql, ctx, job.file, { ...job.options, revision: row.revision }, guard);
   } catch (cause) {
     if (guard.lost || sessionLost(sql)) {
       throw guard.lostError(
@@ -188,13 +188,14 @@ async function runRestore(
       );
     }
     const wayBack = safety ? ` The safety backup ${safety.name} holds the state before this attempt.` : "";
-    const err = isLockTimeout(cause)
-      ? await restoreLockTimeout(sql, meta.name, job.target, (ctx.lockRetries ?? 3) + 1, cause)
-      : new TidemarkError(
-          "TM_RESTORE_FAILED",
-          `Restoring ${meta.name} into ${job.target} failed and was rolled back (single transaction), so the database is unchanged: ${reasonOf(cause)}.${wayBack}`,
-          { cause, details: { file: job.file, safetyBackup: safety?.file ?? null } },
-        );
+    const err =
+      cause instanceof RestoreLockTimeout
+        ? await restoreLockTimeout(sql, meta.name, job.target, cause.attempts, cause.cause)
+        : new TidemarkError(
+            "TM_RESTORE_FAILED",
+            `Restoring ${meta.name} into ${job.target} failed and was rolled back (single transaction), so the database is unchanged: ${reasonOf(cause)}.${wayBack}`,
+            { cause, details: { file: job.file, safetyBackup: safety?.file ?? null } },
+          );
     await recordFailure(sql, { ...row, error: err.message }, ctx);
     throw err;
   }
