@@ -1,6 +1,6 @@
 import { QUEUE_NAME } from "@tidemark/jobs/contract";
 import { TidemarkError } from "@tidemark/migrate";
-import type { QueueEvents } from "bullmq";
+import type { Queue, QueueEvents } from "bullmq";
 import type { Logger } from "pino";
 import type { JobOutcome } from "./metrics.js";
 import type { QueueHandle } from "./queue.js";
@@ -28,6 +28,12 @@ export interface JobWatcherDeps {
   onEnd: (job: { jobId: string; name: string }, outcome: JobOutcome, code: string | null) => void;
 }
 
+/** The part of an ioredis pipeline the sweep uses. */
+interface Pipeline {
+  hmget(key: string, ...fields: string[]): Pipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
 interface Watched {
   name: string;
   deadline: number;
@@ -40,7 +46,7 @@ interface Watched {
  */
 export class JobWatcher {
   private readonly watched = new Map<string, Watched>();
-  private events: Promise<QueueEvents> | null = null;
+  private events: Promise<{ events: QueueEvents; reader: Queue }> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -75,7 +81,7 @@ export class JobWatcher {
     this.timer.unref();
     // Read the job once the stream listens: it may have ended before the stream opened.
     this.stream().then(
-      () => this.check(jobId),
+      () => this.check([jobId]),
       (err: unknown) => this.deps.logger.warn({ err, jobId }, "job events unavailable; checking every 5 s"),
     );
   }
@@ -85,28 +91,28 @@ export class JobWatcher {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.watched.clear();
-    const events = await this.events?.catch(() => null);
-    await events?.close().catch(() => {});
+    const opened = await this.events?.catch(() => null);
+    await Promise.allSettled([opened?.events.close(), opened?.reader.close()]);
   }
 
-  private async open(): Promise<QueueEvents> {
+  private async open(): Promise<{ events: QueueEvents; reader: Queue }> {
     // Loaded on first use like the queue itself (see queue.ts): an idle API never pays for BullMQ.
-    const { QueueEvents } = await import("bullmq");
-    const events = new QueueEvents(QUEUE_NAME, {
-      connection: { url: this.deps.redisUrl, maxRetriesPerRequest: null },
-      prefix: this.deps.prefix,
-    });
+    const { Queue, QueueEvents } = await import("bullmq");
+    const connection = { url: this.deps.redisUrl, maxRetriesPerRequest: null };
+    const events = new QueueEvents(QUEUE_NAME, { connection, prefix: this.deps.prefix });
+    const reader = new Queue(QUEUE_NAME, { connection, prefix: this.deps.prefix });
+    reader.on("error", (err) => this.deps.logger.debug({ err: err.message }, "job reader connection error"));
     events.on("error", (err) => this.deps.logger.debug({ err: err.message }, "job events connection error"));
     events.on("completed", ({ jobId }) => this.end(jobId, "completed", null));
     events.on("failed", ({ jobId }) => this.end(jobId, "failed", "TM_JOB_FAILED"));
     events.on("removed", ({ jobId }) => this.end(jobId, "error", "TM_JOB_NOT_FOUND"));
     try {
-      await withTimeout(events.waitUntilReady(), READY_TIMEOUT_MS);
+      await withTimeout(Promise.all([events.waitUntilReady(), reader.waitUntilReady()]), READY_TIMEOUT_MS);
     } catch (err) {
-      await events.close().catch(() => {});
+      await Promise.allSettled([events.close(), reader.close()]);
       throw err;
     }
-    return events;
+    return { events, reader };
   }
 
   private end(jobId: string, outcome: JobOutcome, code: string | null): void {
@@ -121,7 +127,7 @@ export class JobWatcher {
   }
 
   /** The shared stream, opened once; a failed open is retried by the next watch. */
-  private stream(): Promise<QueueEvents> {
+  private stream(): Promise<{ events: QueueEvents; reader: Queue }> {
     this.events ??= this.open().catch((err: unknown) => {
       this.events = null;
       throw err;
@@ -129,27 +135,43 @@ export class JobWatcher {
     return this.events;
   }
 
-  /** Re-read one job and end it if it is over. */
-  private async check(jobId: string): Promise<void> {
-    if (!this.watched.has(jobId)) return;
+  /**
+   * Re-read the given jobs and end those that are over: one HMGET per job, all in one round
+   * trip (BullMQ's getState runs a script of about ten commands per job).
+   */
+  private async check(jobIds: string[]): Promise<void> {
+    const ids = jobIds.filter((id) => this.watched.has(id));
+    if (ids.length === 0) return;
     try {
-      const job = await (await this.deps.queue.get()).getJob(jobId);
-      if (!job) this.end(jobId, "error", "TM_JOB_NOT_FOUND");
-      else if (job.state === "completed") this.end(jobId, "completed", null);
-      else if (job.state === "failed") this.end(jobId, "failed", job.errorCode);
+      const { reader } = await this.stream();
+      const client = await reader.client;
+      // BullMQ types its client as a union whose pipeline type lacks the hash commands.
+      const pipeline = client.pipeline() as unknown as Pipeline;
+      for (const id of ids) pipeline.hmget(reader.toKey(id), "timestamp", "finishedOn", "failedReason");
+      const replies = (await pipeline.exec()) ?? [];
+      ids.forEach((id, i) => {
+        const [err, fields] = replies[i] ?? [];
+        if (err) return;
+        const [timestamp, finishedOn, failedReason] = fields as (string | null)[];
+        if (timestamp === null) this.end(id, "error", "TM_JOB_NOT_FOUND");
+        else if (finishedOn !== null) {
+          if (failedReason !== null) this.end(id, "failed", "TM_JOB_FAILED");
+          else this.end(id, "completed", null);
+        }
+      });
     } catch (err) {
       // A Redis blip: the next sweep tries again; the deadline bounds it.
-      this.deps.logger.debug({ err, jobId }, "job status check failed");
+      this.deps.logger.debug({ err }, "job status check failed");
     }
   }
 
-  /** The safety net: re-read each followed job once per sweep, and give up on overdue ones. */
+  /** The safety net: re-read every followed job once per sweep, and give up on overdue ones. */
   private async sweep(): Promise<void> {
     const now = Date.now();
     for (const [jobId, w] of [...this.watched]) {
       if (now >= w.deadline) this.end(jobId, "timeout", "TM_QUEUE_TIMEOUT");
-      else await this.check(jobId);
     }
+    await this.check([...this.watched.keys()]);
   }
 }
 
