@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { apiMain, assertBuilt, childEnv } from "../support/processes.js";
-import { historyRows, migrateTo, withSql } from "./support/database.js";
+import { historyRows, migrateTo } from "./support/database.js";
 import { eventually } from "./support/processes.js";
 import { ownRedis } from "./support/redis.js";
 import { ADMIN_TOKEN, createScenario, http, useScenarios } from "./support/scenario.js";
