@@ -20,7 +20,11 @@ async function normalizeText(query: string): Promise<string> {
   if (text === "") return "";
   let normalized: string;
   try {
-    normalized = (await loadPgParser()).normalizeSync(text);
+    const parser = await loadPgParser();
+    // Parse first: on some syntax errors normalize returns the error text, which quotes the
+    // offending literal, instead of throwing.
+    parser.parseSync(text);
+    normalized = parser.normalizeSync(text);
   } catch {
     return QUERY_WITHHELD;
   }
