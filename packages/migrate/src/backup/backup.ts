@@ -103,13 +103,7 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
     }
   });
 
-  try {
-    await pruneBackups(dir, database, ctx.backupKeep ?? 20, ctx.logger, {
-      startedAt: options.jobStartedAt ?? startedAt,
-    });
-  } catch (err) {
-    ctx.logger.warn({ event: "backup.prune_failed", err }, "Retention could not run; old backups were kept");
-  }
+  await applyRetention(ctx, dir, database, options.jobStartedAt ?? startedAt);
   ctx.logger.info(
     {
       event: "backup.created",
@@ -123,6 +117,15 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
     "Backup written",
   );
   return info;
+}
+
+/** Retention after a backup; housekeeping, so a failure is logged, never thrown. */
+async function applyRetention(ctx: EngineContext, dir: string, database: string, startedAt: Date) {
+  try {
+    await pruneBackups(dir, database, ctx.backupKeep ?? 20, ctx.logger, { startedAt });
+  } catch (err) {
+    ctx.logger.warn({ event: "backup.prune_failed", err }, "Retention could not run; old backups were kept");
+  }
 }
 
 interface DumpSpec extends PgToolOptions {
