@@ -73,7 +73,9 @@ describe("case 14: what anonymous callers can learn or break through the API", (
         "upToDate",
       ]);
       expect(anonymous.body).toMatchObject({ current: "0002_increase_username_length", upToDate: false });
-      expect(anonymous.body.boot).toEqual({ phase: "degraded" });
+      // Degraded, or already retrying in the background: only the phase is shown either way.
+      expect(Object.keys(anonymous.body.boot as object)).toEqual(["phase"]);
+      expect(["degraded", "migrating"]).toContain((anonymous.body.boot as { phase: string }).phase);
       for (const token of [STATUS_TOKEN, ADMIN_TOKEN]) {
         const full = await http(`${api.url}/migrations/status`, { headers: bearer(token) });
         expect(full.body).toHaveProperty("tables");
