@@ -60,7 +60,7 @@ const EnqueueBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** `/migrations/status`, `/migrations/history` and the admin job endpoints (DESIGN §7). */
+/** `/migrations/status`, `/migrations/history` and the job endpoints; who may read what: docs/security.md. */
 export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, opts) => {
   const tags = ["migrations"];
   const isReader = readerCheck(opts.tokens);

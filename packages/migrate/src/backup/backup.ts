@@ -52,7 +52,7 @@ function backupFailed(dir: string, database: string, cause: unknown): TidemarkEr
 }
 
 /**
- * Dump the database with `pg_dump -Fc` into BACKUP_DIR under the DESIGN §9 name, with a 0600
+ * Dump the database with `pg_dump -Fc` into BACKUP_DIR as `<db>_<stamp>_<revision>.dump`, with a 0600
  * dump and sidecar, then apply retention. The revision is read in the very snapshot pg_dump
  * dumps, so the sidecar always describes the file's contents even if a migration runs meanwhile.
  */

@@ -63,7 +63,7 @@ export function compactUtc(date: Date): string {
     .replace(/[-:]/g, "");
 }
 
-/** The DESIGN §9 file name; `attempt` > 1 adds `-N` when a name from the same second exists. */
+/** The backup file name `<db>_<UTC stamp>_<revision>.dump`; `attempt` > 1 adds `-N` when a name from the same second exists. */
 export function backupFileName(
   database: string,
   createdAt: Date,
