@@ -189,7 +189,11 @@ export async function runRestoreTool(
     if (guard.lost || !lockTimedOut) throw error;
     if (attempt > retries) throw new RestoreLockTimeout(attempt, error);
     const delayMs = 500 * 2 ** (attempt - 1);
-    ctx.logger.warn({ event: "restore.lock_timeout", file, attempt, delayMs }, "lock timeout, retrying");
+    const blockers = await restoreBlockers(sql).catch(() => []);
+    ctx.logger.warn(
+      { event: "restore.lock_timeout", file, attempt, delayMs, blockers },
+      "lock timeout, retrying",
+    );
     options.onProgress?.({
       type: "retry",
       revision: options.revision,
