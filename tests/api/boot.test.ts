@@ -89,7 +89,7 @@ describe("API boot, end to end", () => {
 
   it("degrades within a bounded time when Redis is unreachable, and keeps serving status", async () => {
     const { env } = await setup();
-    const api = await spawnApi({ ...env, REDIS_URL: "redis://127.0.0.1:1" });
+    const api = await spawnApi({ ...env, REDIS_URL: "redis://127.0.0.1:1", ADMIN_TOKEN });
     const health = await waitForHealth(
       api,
       (status) => status === 503 && api.logged("❌ Database initialization error").length > 0,
@@ -98,7 +98,9 @@ describe("API boot, end to end", () => {
     expect(health).toMatchObject({ phase: "degraded", failure: { code: "TM_REDIS_UNAVAILABLE" } });
     const [line] = api.logged("❌ Database initialization error");
     expect(String(line?.nextCommand)).toContain("--direct");
-    const status = await api.fetch("/migrations/status");
+    const status = await api.fetch("/migrations/status", {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(status.status).toBe(200);
     const body = (await status.json()) as { pending: string[]; queue: { counts: unknown; reason: string } };
     expect(body.pending).toHaveLength(5);
@@ -130,7 +132,9 @@ describe("API boot, end to end", () => {
     expect(String(line?.statement)).toContain("no_such_table");
     expect(String(line?.nextCommand)).toContain("pnpm cli upgrade");
 
-    const status = (await (await api.fetch("/migrations/status")).json()) as Record<string, unknown>;
+    const status = (await (
+      await api.fetch("/migrations/status", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as Record<string, unknown>;
     expect(status).toMatchObject({
       current: "0004_set_default_avatar_url",
       pending: [BROKEN_MIGRATION.tag],
@@ -164,7 +168,9 @@ describe("API boot, end to end", () => {
     await waitForReady(api);
     const counts = async () =>
       (
-        (await (await api.fetch("/migrations/status")).json()) as {
+        (await (
+          await api.fetch("/migrations/status", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+        ).json()) as {
           queue: { counts: Record<string, number> };
         }
       ).queue.counts;

@@ -12,7 +12,14 @@ import {
   schemaDump,
 } from "./support/database.js";
 import { eventually, kill9 } from "./support/processes.js";
-import { createScenario, http, referenceSchema, type Scenario, useScenarios } from "./support/scenario.js";
+import {
+  ADMIN_TOKEN,
+  createScenario,
+  http,
+  referenceSchema,
+  type Scenario,
+  useScenarios,
+} from "./support/scenario.js";
 
 /** Three statements in one transaction; the worker is killed while the second one sleeps. */
 const SLOW = {
@@ -71,7 +78,9 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     await second.waitForLog("job stalled (its worker died); it runs again");
 
     const done = await api.waitForLog("✅ Database migrations completed");
-    const job = await http(`${api.url}/migrations/jobs/${String(done.jobId)}`);
+    const job = await http(`${api.url}/migrations/jobs/${String(done.jobId)}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(job.body).toMatchObject({ state: "completed", attempts: 2 });
 
     const history = await historyRows(s.db.url);
@@ -92,7 +101,7 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     const before = await schemaDump(s.db.url);
     const first = await s.worker();
     // Keep the boot wait on the job through the gaps between workers: this case is about the
-    // job failing on its second death, not about the wait noticing no worker (13-worker-gone).
+    // job failing on its second death, not about the wait noticing no worker (15-worker-gone).
     const api = await s.api({ TIDEMARK_NO_WORKER_MS: "60000" });
     const pid1 = await sleeper(s);
     await kill9(first);

@@ -5,7 +5,7 @@ import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { migrateTo } from "./support/database.js";
 import { eventually } from "./support/processes.js";
-import { createScenario, http, useScenarios } from "./support/scenario.js";
+import { ADMIN_TOKEN, createScenario, http, useScenarios } from "./support/scenario.js";
 
 const requestedBy = { via: "test" as const, host: "faults", pid: process.pid };
 
@@ -46,7 +46,9 @@ describe("case 8: a job whose result was trimmed before anyone awaited it", () =
       expect(failure?.message).toContain("must be a revision id");
 
       for (const id of [completedId, failedId]) {
-        const res = await http(`${api.url}/migrations/jobs/${id}`);
+        const res = await http(`${api.url}/migrations/jobs/${id}`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
         expect(res.status).toBe(404);
         expect(res.body).toMatchObject({
           error: { code: "TM_JOB_NOT_FOUND", message: expect.stringContaining("GET /migrations/history") },

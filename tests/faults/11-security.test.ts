@@ -72,10 +72,13 @@ describe("case 11: secrets, admin routes, backup file modes and hostile bodies",
     }, "the broken migration to degrade the API");
     const failure = degraded.failure as { code: string; details: { jobId?: string } };
     expect(failure.code).toBe("TM_MIGRATION_FAILED");
-    for (const route of ["/migrations/status", "/migrations/history", "/metrics", "/docs/json"]) {
+    const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+    for (const route of ["/migrations/status", "/metrics", "/docs/json"]) {
       expect(record(await http(`${api.url}${route}`)).status).toBe(200);
     }
-    expect(record(await http(`${api.url}/migrations/jobs/${failure.details.jobId}`)).body.state).toBe(
+    expect(record(await http(`${api.url}/migrations/status`, admin)).status).toBe(200);
+    expect(record(await http(`${api.url}/migrations/history`, admin)).status).toBe(200);
+    expect(record(await http(`${api.url}/migrations/jobs/${failure.details.jobId}`, admin)).body.state).toBe(
       "failed",
     );
     for (const args of [["status"], ["history"], ["upgrade", "--yes"], ["restore", "../x.dump", "--yes"]]) {

@@ -1,8 +1,9 @@
+import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { createDb } from "@tidemark/db";
-import { checkUpToDate, history } from "@tidemark/migrate";
+import { checkUpToDate, history, TidemarkError } from "@tidemark/migrate";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import postgres from "postgres";
@@ -12,6 +13,7 @@ import { memo } from "./cache.js";
 import type { ApiConfig } from "./config.js";
 import { engineContext, readWithFallback } from "./engine-context.js";
 import { installErrorHandlers } from "./errors.js";
+import { JobWatcher } from "./job-watcher.js";
 import { Metrics } from "./metrics.js";
 import { QueueHandle } from "./queue.js";
 import { categoryRoutes } from "./routes/categories.js";
@@ -88,6 +90,34 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     onChange: () => status.invalidate(),
   });
 
+  // Enqueued jobs are followed through one shared event stream, at most MAX_WATCHED_JOBS at once.
+  const watcher = new JobWatcher({
+    queue,
+    redisUrl: config.queue.redisUrl,
+    prefix: config.queue.prefix,
+    max: config.maxWatchedJobs,
+    timeoutMs: config.migrateTimeoutMs,
+    logger,
+    onEnd: (job, outcome, code) => {
+      metrics.jobOutcome(job.name, outcome);
+      if (outcome !== "completed") logger.warn({ ...job, code }, "job did not complete");
+      // A fixed migration POSTed as an upgrade makes a degraded API ready without a restart.
+      status.invalidate();
+      void boot.nudge();
+    },
+  });
+
+  // Per client, only on the routes that opt in (those that read the database or Redis):
+  // probes and metrics are never limited.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      new TidemarkError(
+        "TM_RATE_LIMITED",
+        `Too many requests from this client: at most ${context.max} a minute on this route. Retry after ${context.after}.`,
+        { details: { retryAfter: context.after } },
+      ),
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -106,15 +136,17 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     boot,
     status,
     queue,
-    metrics,
-    adminToken: config.adminToken,
-    jobTimeoutMs: config.migrateTimeoutMs,
+    watcher,
+    tokens: { adminToken: config.adminToken, statusToken: config.statusToken },
+    rateLimitPerMinute: config.rateLimitPerMinute,
   });
-  await app.register(userRoutes, { db, boot });
-  await app.register(categoryRoutes, { db, boot });
+  const readLimit = { db, boot, rateLimitPerMinute: config.rateLimitPerMinute };
+  await app.register(userRoutes, readLimit);
+  await app.register(categoryRoutes, readLimit);
 
   app.addHook("onClose", async () => {
     boot.close();
+    await watcher.close();
     await queue.close();
     await Promise.all([sql.end({ timeout: 5 }), engineSql.end({ timeout: 5 })]);
   });

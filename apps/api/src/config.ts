@@ -5,13 +5,28 @@ import { z } from "zod";
 /** How the API brings the schema up to date at boot (DESIGN §7). */
 export type MigrateOnBoot = "queue" | "inline" | "off";
 
+/**
+ * A bearer token. A token with whitespace could never be sent back in an `Authorization: Bearer`
+ * header (the header parser splits on it), so it would lock everyone out without a word.
+ */
+const tokenSchema = z
+  .string()
+  .min(16, "must be at least 16 characters (use `openssl rand -hex 32`)")
+  .regex(/^\S+$/, "must not contain spaces, tabs or newlines (use `openssl rand -hex 32`)");
+
 /** The API's environment: the engine's and the queue's variables plus its own (DESIGN §10). */
 export const apiEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   // Loopback by default so a dev machine never exposes the admin routes by accident;
   // containers set HOST=0.0.0.0 explicitly.
   HOST: z.string().min(1).default("127.0.0.1"),
-  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters (use `openssl rand -hex 32`)").optional(),
+  ADMIN_TOKEN: tokenSchema.optional(),
+  // Reads the details of status, history and jobs; ADMIN_TOKEN reads them too.
+  STATUS_TOKEN: tokenSchema.optional(),
+  // Per client and route, on the read routes that query the database.
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  // Jobs the API follows at once; beyond that POST /migrations/jobs answers 429.
+  MAX_WATCHED_JOBS: z.coerce.number().int().positive().default(100),
   MIGRATE_ON_BOOT: z.enum(["queue", "inline", "off"]).default("queue"),
   MIGRATE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** With no worker connected this long, the boot wait ends (degraded) instead of running out MIGRATE_TIMEOUT_MS. */
@@ -26,6 +41,12 @@ export interface ApiConfig {
   host: string;
   /** Bearer token for `POST /migrations/jobs`; unset disables the endpoint. */
   adminToken: string | undefined;
+  /** Bearer token that reads status details, history and jobs; ADMIN_TOKEN reads them too. */
+  statusToken: string | undefined;
+  /** Requests per minute per client on each database-reading route. */
+  rateLimitPerMinute: number;
+  /** Jobs the API follows at once; more enqueues answer 429. */
+  maxWatchedJobs: number;
   migrateOnBoot: MigrateOnBoot;
   migrateTimeoutMs: number;
   /** How long the boot wait tolerates no connected worker (TIDEMARK_NO_WORKER_MS). */
@@ -44,6 +65,9 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     port: e.PORT,
     host: e.HOST,
     adminToken: e.ADMIN_TOKEN,
+    statusToken: e.STATUS_TOKEN,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    maxWatchedJobs: e.MAX_WATCHED_JOBS,
     migrateOnBoot: e.MIGRATE_ON_BOOT,
     migrateTimeoutMs: e.MIGRATE_TIMEOUT_MS,
     noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,

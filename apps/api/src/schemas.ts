@@ -21,14 +21,22 @@ export const errorResponses = {
 /** A numeric path id (`/users/:id`). */
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 
-/** `?limit=&offset=` for list routes. */
+/** Deepest offset a list route accepts: beyond it PostgreSQL would only scan rows to skip them. */
+export const MAX_OFFSET = 10_000_000;
+
+/** `?limit=&offset=` for list routes; bounded so `1e308` or 20 digits are a 400, not a driver error. */
 export const PageQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 }),
   },
   { additionalProperties: false },
 );
+
+/** Route config that rate-limits a route per client (@fastify/rate-limit, registered in app.ts). */
+export function perClientLimit(perMinute: number) {
+  return { rateLimit: { max: perMinute, timeWindow: 60_000 } };
+}
 
 /** A timestamp: drizzle hands out Dates, the wire carries ISO strings. */
 export const DateTime = Type.Unsafe<Date | string>(Type.String({ format: "date-time" }));

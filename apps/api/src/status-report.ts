@@ -92,3 +92,18 @@ export function statusSource(deps: { ctx: EngineContext; queue: QueueHandle }): 
 export function statusJson(cached: CachedStatus, boot: BootSnapshot): string {
   return `${cached.jsonPrefix},"boot":${JSON.stringify(boot)}}`;
 }
+
+/** What anyone may read of the status: no tables, lock holder, failures, queue or drift. */
+export interface StatusSummary {
+  current: string | null;
+  latest: string | null;
+  pending: string[];
+  upToDate: boolean;
+  boot: { phase: BootSnapshot["phase"] };
+}
+
+/** The anonymous `/migrations/status` body; the details need STATUS_TOKEN or ADMIN_TOKEN. */
+export function statusSummary(cached: CachedStatus, boot: BootSnapshot): StatusSummary {
+  const { current, latest, pending, upToDate } = cached.core;
+  return { current, latest, pending, upToDate, boot: { phase: boot.phase } };
+}

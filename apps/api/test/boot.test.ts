@@ -12,7 +12,7 @@ import {
 import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../../../tests/support/migrations.js";
-import { buildTestApi, CLOSED_REDIS_URL, eventually, type TestApi } from "./support.js";
+import { buildTestApi, CLOSED_REDIS_URL, eventually, readerAuth, type TestApi } from "./support.js";
 
 const dbs: string[] = [];
 const prefixes: string[] = [];
@@ -148,7 +148,7 @@ describe("boot sequence", () => {
     const users = await api.app.inject({ url: "/users" });
     expect(users.statusCode).toBe(503);
     expect(users.json().error.code).toBe("TM_NOT_READY");
-    const status = await api.app.inject({ url: "/migrations/status" });
+    const status = await api.app.inject({ url: "/migrations/status", headers: readerAuth });
     expect(status.statusCode, status.body).toBe(200);
     expect(status.json()).toMatchObject({
       current: "0004_set_default_avatar_url",
@@ -207,7 +207,7 @@ describe("boot sequence", () => {
     expect(snapshot.phase).toBe("degraded");
     expect(snapshot.failure?.code).toBe("TM_REDIS_UNAVAILABLE");
     expect(snapshot.failure?.nextCommand).toContain("--direct");
-    const status = await api.app.inject({ url: "/migrations/status" });
+    const status = await api.app.inject({ url: "/migrations/status", headers: readerAuth });
     expect(status.statusCode).toBe(200);
     expect(status.json().queue.counts).toBeNull();
     expect(status.json().queue.reason).toMatch(/queue unavailable/);
@@ -243,7 +243,7 @@ describe("boot sequence", () => {
     const snapshot = await api.boot.start();
     expect(snapshot.phase).toBe("degraded");
     expect(snapshot.failure?.code).toBe("TM_DB_UNREACHABLE");
-    const status = await api.app.inject({ url: "/migrations/status" });
+    const status = await api.app.inject({ url: "/migrations/status", headers: readerAuth });
     expect(status.statusCode).toBe(503);
     expect(status.json().error.code).toBe("TM_DB_UNREACHABLE");
     expect(api.rawLogs()).not.toContain("s3cret-pw-do-not-log");

@@ -1,6 +1,6 @@
 import { createTempDatabase, dropDatabase, dropQueuePrefix, uniqueQueuePrefix } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, buildTestApi, type TestApi } from "./support.js";
+import { ADMIN_TOKEN, buildTestApi, readerAuth, type TestApi } from "./support.js";
 
 let db: { name: string; url: string };
 let api: TestApi;
@@ -26,7 +26,7 @@ afterAll(async () => {
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 async function queueTotal(): Promise<number> {
-  const res = await api.app.inject({ url: "/migrations/status" });
+  const res = await api.app.inject({ url: "/migrations/status", headers: readerAuth });
   const counts = res.json().queue.counts as Record<string, number>;
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
@@ -152,7 +152,7 @@ describe("categories", () => {
 
 describe("migrations", () => {
   it("serves status with revisions, tables and columns, lint and queue counts", async () => {
-    const res = await api.app.inject({ url: "/migrations/status" });
+    const res = await api.app.inject({ url: "/migrations/status", headers: readerAuth });
     expect(res.statusCode).toBe(200);
     const s = res.json();
     expect(s).toMatchObject({
@@ -171,7 +171,7 @@ describe("migrations", () => {
   });
 
   it("serves history newest first", async () => {
-    const res = await api.app.inject({ url: "/migrations/history?limit=2" });
+    const res = await api.app.inject({ url: "/migrations/history?limit=2", headers: readerAuth });
     expect(res.statusCode).toBe(200);
     const { items } = res.json();
     expect(items).toHaveLength(2);
@@ -235,11 +235,11 @@ describe("migrations", () => {
     expect(res.statusCode).toBe(202);
     const { jobId, deduplicated } = res.json();
     expect(deduplicated).toBe(false);
-    const job = await api.app.inject({ url: `/migrations/jobs/${jobId}` });
+    const job = await api.app.inject({ url: `/migrations/jobs/${jobId}`, headers: readerAuth });
     expect(job.statusCode).toBe(200);
     expect(job.json()).toMatchObject({ id: jobId, name: "upgrade", state: "waiting" });
     expect(job.json().payload.requestedBy.via).toBe("api");
-    const missing = await api.app.inject({ url: "/migrations/jobs/no-such-job" });
+    const missing = await api.app.inject({ url: "/migrations/jobs/no-such-job", headers: readerAuth });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe("TM_JOB_NOT_FOUND");
   });

@@ -22,6 +22,12 @@ export const CLOSED_REDIS_URL = "redis://127.0.0.1:1";
 /** A long random admin token for tests. */
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
+/** A long random status-read token for tests. */
+export const STATUS_TOKEN = "test-status-token-0123456789abcdef";
+
+/** Headers that read status details, history and jobs. */
+export const readerAuth = { authorization: `Bearer ${STATUS_TOKEN}` };
+
 /**
  * Build the API against `env` (DATABASE_URL required) with a capturing logger and a fast
  * retry backoff. Does not start the boot sequence: call `api.boot.start()`.
@@ -29,7 +35,7 @@ export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 export async function buildTestApi(env: Record<string, string | undefined>): Promise<TestApi> {
   const raw: string[] = [];
   const logs: LogLine[] = [];
-  const config = loadApiConfig({ REDIS_URL: redisUrl, LOG_LEVEL: "debug", ...env });
+  const config = loadApiConfig({ REDIS_URL: redisUrl, LOG_LEVEL: "debug", STATUS_TOKEN, ...env });
   const logger = createLogger({
     level: config.logLevel,
     destination: {

@@ -63,8 +63,13 @@ export async function runEngine<N extends JobName>(
     case "backup":
       return (await backup(ctx, { label: job.payload.label, reason: "manual" })) as JobResults[N];
     case "restore": {
-      const { file, noBackup } = job.payload;
-      return (await restore(ctx, { file, noBackup, onProgress: hooks.onProgress })) as JobResults[N];
+      const { file, noBackup, fromOtherDatabase } = job.payload;
+      return (await restore(ctx, {
+        file,
+        noBackup,
+        fromOtherDatabase,
+        onProgress: hooks.onProgress,
+      })) as JobResults[N];
     }
   }
 }

@@ -1,4 +1,12 @@
-import { type JobName, parsePayload, parseResult, progressStamper, toJobError } from "@tidemark/jobs";
+import {
+  invalidJobData,
+  invalidJobError,
+  type JobName,
+  parsePayload,
+  parseResult,
+  progressStamper,
+  toJobError,
+} from "@tidemark/jobs";
 import {
   assertSameDatabase,
   type DatabaseIdentity,
@@ -43,6 +51,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const log = deps.logger.child({ jobId: job.id, job: job.name });
     let payload: ReturnType<typeof parsePayload>;
     try {
+      if (invalidJobData(job)) throw invalidJobError(job);
       payload = parsePayload(job.name, job.data);
     } catch (err) {
       // Nothing ran and a bad payload never improves: fail now, no retry.

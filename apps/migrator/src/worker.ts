@@ -1,7 +1,13 @@
 import { hostname } from "node:os";
-import { blockingConnection, isRedisConnectionError, QUEUE_NAME, retention } from "@tidemark/jobs";
+import {
+  blockingConnection,
+  isRedisConnectionError,
+  QUEUE_NAME,
+  retention,
+  TolerantWorker,
+} from "@tidemark/jobs";
 import { redactUrls } from "@tidemark/migrate";
-import { Worker } from "bullmq";
+import type { Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { MigratorConfig } from "./config.js";
 import { createProcessor } from "./processor.js";
@@ -34,7 +40,8 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
     logger.warn({ redis, attempt, nextDelayMs: delayMs }, "Redis unavailable; retrying");
   };
 
-  const worker = new Worker(
+  // Tolerant: a job whose data is not JSON reaches the processor, which fails it once.
+  const worker: Worker = new TolerantWorker(
     QUEUE_NAME,
     createProcessor({ engine: config.engine, logger, stopping: () => stopping }),
     {

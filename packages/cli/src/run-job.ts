@@ -17,7 +17,7 @@ export type JobRequest =
   | { name: "upgrade"; payload: { to?: string; singleTransaction?: boolean } }
   | { name: "rollback"; payload: { to: string; noBackup?: boolean; acceptUnverified?: boolean } }
   | { name: "backup"; payload: { label?: string } }
-  | { name: "restore"; payload: { file: string; noBackup?: boolean } };
+  | { name: "restore"; payload: { file: string; noBackup?: boolean; fromOtherDatabase?: boolean } };
 
 /** What each job returns: the engine's own reports, whichever process ran them. */
 export interface JobResults {

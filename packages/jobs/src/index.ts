@@ -9,6 +9,7 @@ export {
 export * from "./job-error.js";
 export * from "./names.js";
 export * from "./payloads.js";
+export { invalidJobData, invalidJobError, TolerantJob, TolerantQueue, TolerantWorker } from "./poisoned.js";
 export * from "./progress.js";
 export * from "./queue.js";
 export * from "./requester.js";

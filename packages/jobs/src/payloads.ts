@@ -58,6 +58,8 @@ export const jobPayloadSchemas = {
     /** A file inside BACKUP_DIR (the engine confines it). */
     file: z.string().min(1),
     noBackup: z.boolean().optional(),
+    /** Allow a dump taken from another database; refused without it. */
+    fromOtherDatabase: z.boolean().optional(),
     requestedBy: requestedBySchema,
     database: databaseIdentitySchema.optional(),
   }),

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Logger, redactUrls, TidemarkError } from "@tidemark/migrate";
-import { type JobState, Queue, QueueEvents } from "bullmq";
+import { type JobState, type Queue, QueueEvents } from "bullmq";
 import { type AwaitOptions, waitForJob } from "./await.js";
 import type { QueueConfig } from "./config.js";
 import {
@@ -14,6 +14,7 @@ import {
 import { lastEventId } from "./events-stream.js";
 import { type JobName, QUEUE_NAME } from "./names.js";
 import { type JobPayload, parsePayload } from "./payloads.js";
+import { TolerantQueue } from "./poisoned.js";
 import type { JobResult, JobResults } from "./results.js";
 import { retention } from "./retention.js";
 import { type JobView, toJobView } from "./view.js";
@@ -86,7 +87,8 @@ export function createMigrationsQueue(
   const { logger } = options;
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const redis = redactUrls(config.redisUrl);
-  const queue = new Queue(QUEUE_NAME, {
+  // Tolerant: a job with invalid data in Redis is shown as invalid instead of failing every read.
+  const queue: Queue = new TolerantQueue(QUEUE_NAME, {
     connection: producerConnection(config.redisUrl, connectTimeoutMs),
     prefix: config.prefix,
   });

@@ -47,6 +47,14 @@ export const restoreReportSchema = z
     revision: z.string().nullable(),
     pending: z.array(z.string()),
     extraTables: z.array(z.string()),
+    source: z
+      .object({
+        database: z.string(),
+        systemIdentifier: z.string().nullable(),
+        revision: z.string().nullable(),
+        createdAt: z.string(),
+      })
+      .loose(),
   })
   .loose() satisfies z.ZodType<RestoreReport>;
 

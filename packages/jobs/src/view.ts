@@ -1,6 +1,7 @@
 import { redactUrls } from "@tidemark/migrate";
 import type { Job, JobState } from "bullmq";
 import { readJobFailure } from "./job-error.js";
+import { invalidJobData } from "./poisoned.js";
 import type { JobResult } from "./results.js";
 
 /** A job as the CLI's `jobs` listing and `GET /migrations/jobs/:id` show it. */
@@ -24,6 +25,8 @@ export interface JobView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Why the job's stored data is unusable (not JSON); null for a well-formed job. */
+  invalid: string | null;
 }
 
 function iso(ms: number | undefined): string | null {
@@ -57,5 +60,6 @@ export function toJobView(job: Job, state: JobState | "unknown"): JobView {
     createdAt: new Date(job.timestamp).toISOString(),
     startedAt: iso(job.processedOn),
     finishedAt: iso(job.finishedOn),
+    invalid: invalidJobData(job),
   };
 }

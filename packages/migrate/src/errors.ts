@@ -58,6 +58,9 @@ export const errorCodes = {
     http: 409,
     summary: "the job is for another database than the one the worker serves",
   },
+  TM_RATE_LIMITED: { exit: 1, http: 429, summary: "too many requests from this client; retry later" },
+  TM_QUEUE_FULL: { exit: 1, http: 429, summary: "too many jobs are being followed at once; retry later" },
+  TM_JOB_INVALID: { exit: 1, http: 422, summary: "a job's data in Redis is not valid JSON" },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
 } as const;
 

@@ -37,14 +37,22 @@ export function toHistoryRow(r: HistoryRecord): HistoryRow {
   };
 }
 
-/** Newest-first rows of `tidemark.history`; empty before the first migration. */
-export async function history(ctx: EngineContext, options: { limit?: number } = {}): Promise<HistoryRow[]> {
+/**
+ * Newest-first rows of `tidemark.history`; empty before the first migration. `before` (a row
+ * id) continues a page: only older rows are read, through the primary key.
+ */
+export async function history(
+  ctx: EngineContext,
+  options: { limit?: number; before?: number } = {},
+): Promise<HistoryRow[]> {
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000));
+  const before = options.before ?? null;
   return withReader(ctx, async (sql) => {
     try {
-      const rows = await sql<
-        HistoryRecord[]
-      >`select * from "tidemark"."history" order by id desc limit ${limit}`;
+      const rows = await sql<HistoryRecord[]>`
+        select * from "tidemark"."history"
+        where ${before}::bigint is null or id < ${before}::bigint
+        order by id desc limit ${limit}`;
       return rows.map(toHistoryRow);
     } catch (err) {
       if (isMissingTable(err)) return [];

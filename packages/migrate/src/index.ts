@@ -22,6 +22,7 @@ export * from "./reports.js";
 export * from "./rollback.js";
 export * from "./schema-state.js";
 export { DEFAULT_LOCK_TIMEOUT_MS, invalidIndexes } from "./session.js";
+export { describeSessions, normalizeQuery, QUERY_WITHHELD } from "./session-query.js";
 export * from "./stamp.js";
 export * from "./state.js";
 export { BREAKPOINT, parseScript, type SqlBlock, type SqlScript } from "./statements.js";

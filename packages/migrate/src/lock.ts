@@ -1,6 +1,7 @@
 import { markLocked, type Sql, sessionLost } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import type { LockHolder } from "./reports.js";
+import { normalizeQuery } from "./session-query.js";
 import type { EngineContext } from "./types.js";
 
 /**
@@ -31,7 +32,9 @@ export async function withMigrationLock<T>(
     }
     const expired = Date.now() >= deadline;
     // Who holds it is only worth a catalog query when we say so: once, and on giving up.
-    const holder = expired || !announced ? await lockHolder(sql) : null;
+    // Without its query: naming pid and application is enough here, and normalizing the query
+    // would load the SQL parser (tens of MB) into every worker that ever waits.
+    const holder = expired || !announced ? await lockHolder(sql, { query: false }) : null;
     if (expired) {
       throw new TidemarkError(
         "TM_LOCK_BUSY",
@@ -53,8 +56,11 @@ export async function withMigrationLock<T>(
   }
 }
 
-/** Who holds the migration lock in this database right now, if anyone. */
-export async function lockHolder(sql: Sql): Promise<LockHolder | null> {
+/**
+ * Who holds the migration lock in this database right now, if anyone; with `query`, what it
+ * runs, without its literals.
+ */
+export async function lockHolder(sql: Sql, options: { query?: boolean } = {}): Promise<LockHolder | null> {
   const [row] = await sql<
     {
       pid: number;
@@ -75,6 +81,7 @@ export async function lockHolder(sql: Sql): Promise<LockHolder | null> {
     applicationName: row.application_name,
     clientAddr: row.client_addr,
     since: row.since ? row.since.toISOString() : null,
-    query: row.query,
+    // Another session's SQL: shown without its literals.
+    query: options.query === false ? null : await normalizeQuery(row.query),
   };
 }

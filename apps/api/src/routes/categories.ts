@@ -5,7 +5,7 @@ import { Type } from "typebox";
 import type { Boot } from "../boot.js";
 import { notFound, one } from "../errors.js";
 import { requireReady } from "../ready-guard.js";
-import { errorResponses, IdParams, PageQuery } from "../schemas.js";
+import { errorResponses, IdParams, PageQuery, perClientLimit } from "../schemas.js";
 
 const { categories } = schema;
 
@@ -17,16 +17,18 @@ const CategoryInput = Type.Object(
 );
 
 /** CRUD on `categories` (seed schema); 503 until migrated. */
-export const categoryRoutes: FastifyPluginAsyncTypebox<{ db: Db; boot: Boot }> = async (
-  app,
-  { db, boot },
-) => {
+export const categoryRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  boot: Boot;
+  rateLimitPerMinute: number;
+}> = async (app, { db, boot, rateLimitPerMinute }) => {
   app.addHook("onRequest", requireReady(boot));
   const tags = ["categories"];
 
   app.get(
     "/categories",
     {
+      config: perClientLimit(rateLimitPerMinute),
       schema: {
         tags,
         querystring: PageQuery,

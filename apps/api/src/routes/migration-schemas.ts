@@ -122,3 +122,12 @@ export const StatusSchema = Type.Object({
   boot: BootSchema,
   generatedAt: Type.String({ format: "date-time" }),
 });
+
+/** `GET /migrations/status` without a token: revisions and boot phase only. */
+export const StatusSummarySchema = Type.Object({
+  current: NullableString,
+  latest: NullableString,
+  pending: Type.Array(Type.String()),
+  upToDate: Type.Boolean(),
+  boot: Type.Object({ phase: Type.String() }),
+});

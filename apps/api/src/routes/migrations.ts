@@ -1,15 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { databaseIdentity, type EngineContext, history, TidemarkError } from "@tidemark/migrate";
 import { Type } from "typebox";
-import { requireAdmin } from "../auth.js";
+import { type ReadTokens, readerCheck, requireAdmin, requireReader } from "../auth.js";
 import type { Boot } from "../boot.js";
 import type { Memo } from "../cache.js";
-import type { Metrics } from "../metrics.js";
-import { outcomeOf } from "../metrics.js";
+import { type JobWatcher, QUEUE_FULL_RETRY_AFTER_S } from "../job-watcher.js";
 import { JOB_NAMES, type QueueHandle } from "../queue.js";
-import { errorResponses } from "../schemas.js";
-import { type CachedStatus, statusJson } from "../status-report.js";
-import { HistoryRowSchema, StatusSchema } from "./migration-schemas.js";
+import { errorResponses, perClientLimit } from "../schemas.js";
+import { type CachedStatus, statusJson, statusSummary } from "../status-report.js";
+import { HistoryRowSchema, StatusSchema, StatusSummarySchema } from "./migration-schemas.js";
 
 /** What the migration routes need. */
 export interface MigrationRoutesOptions {
@@ -17,11 +16,22 @@ export interface MigrationRoutesOptions {
   boot: Boot;
   status: Memo<CachedStatus>;
   queue: QueueHandle;
-  metrics: Metrics;
-  adminToken: string | undefined;
-  /** How long a watched job may run before we stop waiting for it (it keeps running). */
-  jobTimeoutMs: number;
+  /** Follows enqueued jobs through one shared event stream and bounds how many at once. */
+  watcher: JobWatcher;
+  tokens: ReadTokens;
+  /** Requests per minute per client on each route that reads the database or Redis. */
+  rateLimitPerMinute: number;
 }
+
+/** Largest history page; older rows are reached with the `before` cursor. */
+export const HISTORY_PAGE_MAX = 100;
+
+/**
+ * Shapes of the job ids this API can know: the UUIDs `@tidemark/jobs` generates, and BullMQ's
+ * numeric ids for jobs added by other tools. Anything else (`events`, `id`, `meta`…) names a
+ * key of the queue itself, not a job, and must never reach Redis as one.
+ */
+const JOB_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[1-9][0-9]{0,15})$/;
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
@@ -39,6 +49,7 @@ const JobView = Type.Object({
   createdAt: Type.String(),
   startedAt: NullableString,
   finishedAt: NullableString,
+  invalid: NullableString,
 });
 
 const EnqueueBody = Type.Object(
@@ -49,21 +60,28 @@ const EnqueueBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** `/migrations/status`, `/migrations/history` and the admin job endpoints (DESIGN §7). */
+/** `/migrations/status`, `/migrations/history` and the job endpoints; who may read what: docs/security.md. */
 export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> = async (app, opts) => {
   const tags = ["migrations"];
+  const isReader = readerCheck(opts.tokens);
+  const reader = requireReader(opts.tokens);
+  const limited = perClientLimit(opts.rateLimitPerMinute);
 
   app.get(
     "/migrations/status",
     {
       schema: {
         tags,
-        summary: "Revisions, pending migrations with lint findings, drift, tables, lock holder, queue counts",
-        response: { 200: StatusSchema, ...errorResponses },
+        summary:
+          "Revisions, pending migrations and boot phase; with Bearer STATUS_TOKEN or ADMIN_TOKEN also lint findings, drift, tables, lock holder, last failure, queue counts",
+        response: { 200: Type.Union([StatusSchema, StatusSummarySchema]), ...errorResponses },
       },
+      config: limited,
     },
-    async (_req, reply) => {
-      const body = statusJson(await opts.status.get(), opts.boot.snapshot());
+    async (req, reply) => {
+      const cached = await opts.status.get();
+      const boot = opts.boot.snapshot();
+      const body = isReader(req) ? statusJson(cached, boot) : JSON.stringify(statusSummary(cached, boot));
       // Already JSON: Fastify sends strings as they are; the schema above documents the shape.
       return reply.type("application/json; charset=utf-8").send(body as never);
     },
@@ -74,21 +92,39 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
     {
       schema: {
         tags,
-        summary: "Rows of tidemark.history, newest first",
+        summary:
+          "Rows of tidemark.history, newest first (Bearer STATUS_TOKEN or ADMIN_TOKEN); pass nextCursor as `before` for the next page",
+        security: [{ bearer: [] }],
         querystring: Type.Object(
-          { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) },
+          {
+            limit: Type.Integer({ minimum: 1, maximum: HISTORY_PAGE_MAX, default: 50 }),
+            before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+          },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(HistoryRowSchema) }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            items: Type.Array(HistoryRowSchema),
+            nextCursor: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
       },
+      onRequest: reader,
+      config: limited,
     },
-    async (req) => ({ items: await history(opts.ctx, { limit: req.query.limit }) }),
+    async (req) => {
+      const { limit, before } = req.query;
+      const items = await history(opts.ctx, { limit, before });
+      const last = items.at(-1);
+      return { items, nextCursor: items.length === limit && last ? last.id : null };
+    },
   );
 
   app.post(
     "/migrations/jobs",
     {
-      onRequest: requireAdmin(opts.adminToken),
+      onRequest: requireAdmin(opts.tokens.adminToken),
       schema: {
         tags,
         summary: "Enqueue a migration job (Bearer ADMIN_TOKEN); identical upgrades share one job",
@@ -102,6 +138,12 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
     },
     async (req, reply) => {
       const { name } = req.body;
+      try {
+        opts.watcher.admit();
+      } catch (err) {
+        reply.header("retry-after", String(QUEUE_FULL_RETRY_AFTER_S));
+        throw err;
+      }
       // The API is the requester, whatever the body claims.
       const jobs = await opts.queue.module();
       const payload = jobs.parsePayload(name, {
@@ -112,7 +154,7 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
       });
       const { jobId, deduplicated } = await (await opts.queue.get()).enqueue(name, payload);
       req.log.info({ jobId, job: name, deduplicated }, "job enqueued");
-      watch(opts, name, jobId, req.log);
+      opts.watcher.watch(jobId, name);
       return reply.code(202).send({ jobId, deduplicated });
     },
   );
@@ -122,13 +164,17 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
     {
       schema: {
         tags,
-        summary: "A job's state, progress, result or error",
-        params: Type.Object({ id: Type.String({ pattern: "^[\\w:.-]{1,200}$" }) }),
+        summary: "A job's state, progress, result or error (Bearer STATUS_TOKEN or ADMIN_TOKEN)",
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
         response: { 200: JobView, ...errorResponses },
       },
+      onRequest: reader,
+      config: limited,
     },
     async (req) => {
-      const job = await (await opts.queue.get()).getJob(req.params.id);
+      const known = JOB_ID.test(req.params.id);
+      const job = known ? await (await opts.queue.get()).getJob(req.params.id) : null;
       if (!job) {
         throw new TidemarkError(
           "TM_JOB_NOT_FOUND",
@@ -139,29 +185,3 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
     },
   );
 };
-
-/**
- * Follow a job we enqueued: when it ends, refresh the status and let a degraded boot
- * re-check at once, so fixing a migration and POSTing an upgrade makes the API ready.
- */
-function watch(
-  opts: MigrationRoutesOptions,
-  name: string,
-  jobId: string,
-  log: { warn(o: object, m: string): void },
-): void {
-  opts.queue
-    .get()
-    .then((queue) => queue.awaitJob(jobId, { timeoutMs: opts.jobTimeoutMs }))
-    .then(
-      () => opts.metrics.jobOutcome(name, "completed"),
-      (err: unknown) => {
-        opts.metrics.jobOutcome(name, outcomeOf(err));
-        log.warn({ jobId, job: name, code: (err as { code?: string }).code }, "job did not complete");
-      },
-    )
-    .finally(() => {
-      opts.status.invalidate();
-      void opts.boot.nudge();
-    });
-}

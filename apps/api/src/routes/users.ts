@@ -5,7 +5,7 @@ import { Type } from "typebox";
 import type { Boot } from "../boot.js";
 import { notFound, one } from "../errors.js";
 import { requireReady } from "../ready-guard.js";
-import { DateTime, errorResponses, IdParams, PageQuery } from "../schemas.js";
+import { DateTime, errorResponses, IdParams, PageQuery, perClientLimit } from "../schemas.js";
 
 const { users } = schema;
 
@@ -38,13 +38,18 @@ const UpdateUser = Type.Object(
 );
 
 /** CRUD on `users` (seed schema); 503 until migrated, 409 on a taken username or email. */
-export const userRoutes: FastifyPluginAsyncTypebox<{ db: Db; boot: Boot }> = async (app, { db, boot }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  boot: Boot;
+  rateLimitPerMinute: number;
+}> = async (app, { db, boot, rateLimitPerMinute }) => {
   app.addHook("onRequest", requireReady(boot));
   const tags = ["users"];
 
   app.get(
     "/users",
     {
+      config: perClientLimit(rateLimitPerMinute),
       schema: {
         tags,
         querystring: PageQuery,

@@ -16,7 +16,9 @@ export function registerBackups(program: Command): void {
   const cmd = program
     .command("backups")
     .summary("list backups and restore points")
-    .description("List the backups and restore points in BACKUP_DIR (date, revision, size, label)");
+    .description(
+      "List the backups and restore points in BACKUP_DIR (date, source database, revision, size, label)",
+    );
   withJson(acceptDirect(cmd));
   withExamples(cmd, ["backups", "backups --json | jq -r '.[0].name'"]);
   cmd.action(async (opts: { json?: boolean }) => {
@@ -32,8 +34,17 @@ export function registerBackups(program: Command): void {
     }
     print(color.dim(`${plural(list.length, "backup")} in ${dir}, newest first:`));
     table(
-      ["CREATED", "REVISION", "SIZE", "KIND", "NAME", "LABEL"],
-      list.map((b) => [b.createdAt, rev(b.revision), formatBytes(b.size), kind(b), b.name, b.label ?? ""]),
+      ["CREATED", "DATABASE", "REVISION", "SIZE", "KIND", "NAME", "LABEL"],
+      // The source database matters: restoring another database's dump needs --from-other-database.
+      list.map((b) => [
+        b.createdAt,
+        b.database,
+        rev(b.revision),
+        formatBytes(b.size),
+        kind(b),
+        b.name,
+        b.label ?? "",
+      ]),
       "",
     );
   });

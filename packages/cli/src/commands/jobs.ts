@@ -16,6 +16,7 @@ function requester(view: JobView): string {
 
 /** One-line outcome: the error of a failed job, else a summary of its result. */
 function outcome(view: JobView): string {
+  if (view.invalid) return color.red(`invalid job: ${view.invalid}`);
   if (view.state === "failed") return color.red(`${view.errorCode ?? "failed"}: ${view.failedReason ?? ""}`);
   const r = view.result as Record<string, unknown> | null;
   if (!r) return "";

@@ -3,6 +3,7 @@ import path from "node:path";
 import {
   type BackupInfo,
   backupDirOf,
+  databaseName,
   listBackups,
   resolveBackupFile,
   type StatusReport,
@@ -20,6 +21,8 @@ interface RestoreFlags {
   yes?: boolean;
   /** false when `--no-backup` is given. */
   backup: boolean;
+  /** Accept a dump taken from another database. */
+  fromOtherDatabase?: boolean;
   direct?: boolean;
   /** `--timeout`, in ms. */
   timeout?: number;
@@ -37,12 +40,17 @@ async function currentState(cli: CliContext): Promise<StatusReport | null> {
 }
 
 /** What is about to be replaced by what. */
-function printPlan(info: BackupInfo | undefined, name: string, now: StatusReport | null): void {
+function printPlan(info: BackupInfo | undefined, name: string, now: StatusReport | null, here: string): void {
   heading(`Restore ${name}`);
   if (info) {
     print(
-      `  backup:   revision ${rev(info.revision)}, taken ${info.createdAt}, ${formatBytes(info.size)}${info.label ? `, label ${info.label}` : ""}`,
+      `  backup:   from database ${info.database}, revision ${rev(info.revision)}, taken ${info.createdAt}, ${formatBytes(info.size)}${info.label ? `, label ${info.label}` : ""}`,
     );
+    if (info.database !== here) {
+      warning(
+        `This dump was taken from database ${info.database}, not ${here}: it replaces ${here} with another database's contents (needs --from-other-database).`,
+      );
+    }
   }
   const where = now ? `${now.database}, now at ${rev(now.current)}` : "current state unknown";
   print(`  database: ${where}`);
@@ -57,14 +65,21 @@ async function runRestore(cli: CliContext, file: string, flags: RestoreFlags): P
   const name = path.relative(await realDir(dir, resolved), resolved);
   const info = (await listBackups(dir)).find((b) => b.name === path.basename(resolved));
   if (!flags.json) {
-    printPlan(info, name, await currentState(cli));
+    printPlan(info, name, await currentState(cli), databaseName(cli.engine.databaseUrl));
     if (flags.backup) print("A safety backup of the current database is taken first.");
     else warning("--no-backup: no safety backup; the current contents cannot be recovered.");
   }
   await confirmOrRefuse({ question: `Replace the database with ${name}?`, yes: Boolean(flags.yes) });
   const report = await runJob(
     cli,
-    { name: "restore", payload: { file: name, noBackup: !flags.backup } },
+    {
+      name: "restore",
+      payload: {
+        file: name,
+        noBackup: !flags.backup,
+        ...(flags.fromOtherDatabase ? { fromOtherDatabase: true } : {}),
+      },
+    },
     { direct: Boolean(flags.direct), json: flags.json, timeoutMs: flags.timeout },
   );
   if (flags.json) {
@@ -100,7 +115,11 @@ export function registerRestore(program: Command): void {
     .description("Restore the database from a backup in BACKUP_DIR (a safety backup is taken first)")
     .argument("<file>", "backup file name (or path) inside BACKUP_DIR, as listed by `backups`")
     .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
-    .option("--no-backup", "skip the safety backup of the current database (not recommended)");
+    .option("--no-backup", "skip the safety backup of the current database (not recommended)")
+    .option(
+      "--from-other-database",
+      "accept a dump taken from another database (by name or server); refused without it",
+    );
   withJson(withDirect(cmd));
   withExamples(cmd, [
     "backups",
@@ -108,7 +127,7 @@ export function registerRestore(program: Command): void {
   ]);
   cmd.addHelpText(
     "after",
-    "\nOnly files inside BACKUP_DIR are accepted. The file's sidecar hash is checked before the\ndatabase is touched. Off a terminal, restore refuses (exit 3) unless --yes is given.",
+    "\nOnly files inside BACKUP_DIR are accepted. The file's sidecar hash is checked before the\ndatabase is touched. Off a terminal, restore refuses (exit 3) unless --yes is given.\nA dump taken from another database is refused (exit 3) unless --from-other-database is given too.",
   );
   cmd.action(async (file: string, flags: RestoreFlags) => runRestore(createCliContext(), file, flags));
 }

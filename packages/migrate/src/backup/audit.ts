@@ -1,5 +1,6 @@
 import type { Sql } from "../connection.js";
 import { type NewHistoryRow, recordHistory } from "../state.js";
+import type { EngineContext } from "../types.js";
 
 interface RawHistoryRow {
   revision: string;
@@ -71,5 +72,31 @@ export async function carryHistoryOver(
     }
   } finally {
     conn.release();
+  }
+}
+
+/** Record a failed restore in the audit trail, if there is one; never masks the restore's own error. */
+export async function recordFailure(
+  sql: Sql,
+  row: Omit<NewHistoryRow, "finishedAt" | "durationMs" | "status">,
+  ctx: EngineContext,
+): Promise<void> {
+  try {
+    const [exists] = await sql<
+      { present: boolean }[]
+    >`select to_regclass('tidemark.history') is not null as present`;
+    if (!exists?.present) return;
+    const finishedAt = new Date();
+    await recordHistory(sql, {
+      ...row,
+      finishedAt,
+      durationMs: finishedAt.getTime() - row.startedAt.getTime(),
+      status: "failed",
+    });
+  } catch (err) {
+    ctx.logger.warn(
+      { event: "restore.history_failed", err },
+      "Could not record the failed restore in tidemark.history",
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
-import { withDatabase } from "../connection.js";
+import { type Sql, withDatabase } from "../connection.js";
 import { isTidemarkError, TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
@@ -29,6 +29,8 @@ export interface BackupOptions extends PgToolOptions {
   label?: string;
   /** Why the backup was taken; "restore-point" and "safety" are kept by retention. */
   reason?: string;
+  /** When the job taking this backup started; retention never deletes a dump written since. */
+  jobStartedAt?: Date;
 }
 
 /** BACKUP_DIR of a context as an absolute path (default `./backups`, from the working directory). */
@@ -50,7 +52,7 @@ function backupFailed(dir: string, database: string, cause: unknown): TidemarkEr
 }
 
 /**
- * Dump the database with `pg_dump -Fc` into BACKUP_DIR under the DESIGN §9 name, with a 0600
+ * Dump the database with `pg_dump -Fc` into BACKUP_DIR as `<db>_<stamp>_<revision>.dump`, with a 0600
  * dump and sidecar, then apply retention. The revision is read in the very snapshot pg_dump
  * dumps, so the sidecar always describes the file's contents even if a migration runs meanwhile.
  */
@@ -58,6 +60,7 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
   const dir = backupDirOf(ctx);
   const database = databaseName(ctx.databaseUrl);
   const started = performance.now();
+  const startedAt = new Date();
   const migrations = await readMigrations(ctx.migrationsDir);
   try {
     // 0700: dumps hold every row of the database.
@@ -68,6 +71,7 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
 
   const info = await withDatabase(ctx.databaseUrl, async (sql) => {
     const versions = await checkPgToolsOn(sql, options);
+    const systemIdentifier = await readSystemIdentifier(sql);
     const conn = await sql.reserve();
     try {
       // Export this transaction's snapshot so pg_dump sees exactly the rows we read the revision from.
@@ -82,6 +86,7 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
         const revision = state?.present ? currentRevision(await readApplied(conn), migrations) : null;
         return await dumpInto(dir, ctx.databaseUrl, {
           database,
+          systemIdentifier,
           createdAt: snap.at,
           revision,
           snapshot: snap.id,
@@ -98,11 +103,7 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
     }
   });
 
-  try {
-    await pruneBackups(dir, database, ctx.backupKeep ?? 20, ctx.logger);
-  } catch (err) {
-    ctx.logger.warn({ event: "backup.prune_failed", err }, "Retention could not run; old backups were kept");
-  }
+  await applyRetention(ctx, dir, database, options.jobStartedAt ?? startedAt);
   ctx.logger.info(
     {
       event: "backup.created",
@@ -118,8 +119,18 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
   return info;
 }
 
+/** Retention after a backup; housekeeping, so a failure is logged, never thrown. */
+async function applyRetention(ctx: EngineContext, dir: string, database: string, startedAt: Date) {
+  try {
+    await pruneBackups(dir, database, ctx.backupKeep ?? 20, ctx.logger, { startedAt });
+  } catch (err) {
+    ctx.logger.warn({ event: "backup.prune_failed", err }, "Retention could not run; old backups were kept");
+  }
+}
+
 interface DumpSpec extends PgToolOptions {
   database: string;
+  systemIdentifier: string | null;
   createdAt: Date;
   revision: string | null;
   snapshot: string;
@@ -155,6 +166,7 @@ async function dumpInto(dir: string, databaseUrl: string, spec: DumpSpec): Promi
       file: published,
       name: path.basename(published),
       database: spec.database,
+      ...(spec.systemIdentifier !== null ? { systemIdentifier: spec.systemIdentifier } : {}),
       revision: spec.revision,
       sha256,
       size,
@@ -175,6 +187,19 @@ async function dumpInto(dir: string, databaseUrl: string, spec: DumpSpec): Promi
     }
     if (isTidemarkError(cause) && cause.code === "TM_PG_TOOL") throw cause;
     throw backupFailed(dir, spec.database, cause);
+  }
+}
+
+/**
+ * The cluster's system identifier: with the database name it tells a dump of this database from
+ * a dump of a same-named database elsewhere. Null when the role may not read pg_control_system().
+ */
+export async function readSystemIdentifier(sql: Sql): Promise<string | null> {
+  try {
+    const [row] = await sql<{ id: string }[]>`select system_identifier::text as id from pg_control_system()`;
+    return row?.id ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -12,6 +12,16 @@ export interface PgToolOptions {
   pgBin?: string;
 }
 
+/** How one run of a client program is set up. */
+export interface RunToolOptions {
+  /** Where stdout goes (a dump file); default: returned as a string. */
+  stdoutFd?: number;
+  /** Server major version, to name the package to install when the tool is missing. */
+  serverMajor?: number;
+  /** Kills the tool when aborted. */
+  signal?: AbortSignal;
+}
+
 /** The PostgreSQL client programs Tidemark runs. */
 export type PgTool = "pg_dump" | "pg_restore";
 
@@ -37,13 +47,17 @@ const STDERR_LIMIT = 64 * 1024;
 export function runPgTool(
   tool: PgTool,
   args: string[],
-  options: PgToolOptions & { stdoutFd?: number; serverMajor?: number } = {},
+  options: PgToolOptions & RunToolOptions = {},
 ): Promise<string> {
   const command = options.pgBin ? path.join(options.pgBin, tool) : tool;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ["ignore", options.stdoutFd ?? "pipe", "pipe"],
     });
+    // Aborting kills the tool: its backend then rolls back whatever it had begun.
+    const onAbort = () => child.kill("SIGTERM");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("close", () => options.signal?.removeEventListener("abort", onAbort));
     const out: Buffer[] = [];
     let err = "";
     child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));

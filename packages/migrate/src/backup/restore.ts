@@ -1,35 +1,27 @@
-import { type Sql, withDatabase } from "../connection.js";
+import { type Sql, sessionLost, withDatabase } from "../connection.js";
 import { TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
 import { withRecordedLock } from "../schema-state.js";
-import {
-  currentRevision,
-  ensureStateTables,
-  type NewHistoryRow,
-  readApplied,
-  recordHistory,
-} from "../state.js";
-import type { EngineContext, ProgressEvent } from "../types.js";
-import { carryHistoryOver, readHistoryRows } from "./audit.js";
-import { backup, backupDirOf } from "./backup.js";
+import { currentRevision, ensureStateTables, type NewHistoryRow, readApplied } from "../state.js";
+import type { EngineContext, Migration, ProgressEvent } from "../types.js";
+import { carryHistoryOver, readHistoryRows, recordFailure } from "./audit.js";
+import { backup, backupDirOf, readSystemIdentifier } from "./backup.js";
 import { resolveBackupFile } from "./confine.js";
-import {
-  checkPgToolsOn,
-  majorVersion,
-  PgToolFailure,
-  type PgToolOptions,
-  runPgTool,
-  withToolConnection,
-} from "./pgtools.js";
-import { type BackupInfo, hashFile, readSidecar } from "./store.js";
+import { holdBackupFile } from "./in-use.js";
+import { checkPgToolsOn, majorVersion, PgToolFailure, type PgToolOptions } from "./pgtools.js";
+import { checkSource, type DumpSource, listArchive, userTables, verifyChecksum } from "./restore-checks.js";
+import { LockGuard, RestoreLockTimeout, restoreLockTimeout, runRestoreTool } from "./restore-run.js";
+import type { BackupInfo } from "./store.js";
 
 /** Options of {@link restore}. */
 export interface RestoreOptions extends PgToolOptions {
   /** A dump in BACKUP_DIR: its name, or a path that resolves inside the directory. */
   file: string;
-  /** Skip the safety backup of the current database (DESIGN §9: `--no-backup`). */
+  /** Skip the safety backup of the current database (`--no-backup`). */
   noBackup?: boolean;
+  /** Allow a dump taken from another database (`--from-other-database`); refused otherwise. */
+  fromOtherDatabase?: boolean;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -45,207 +37,212 @@ export interface RestoreReport {
   pending: string[];
   /** Tables that exist in the database but not in the dump; `--clean` cannot know to drop them. */
   extraTables: string[];
+  /** The database, revision and time the dump was taken from (its sidecar). */
+  source: DumpSource;
 }
 
-function invalid(file: string, message: string, cause?: unknown): TidemarkError {
-  return new TidemarkError("TM_BACKUP_INVALID", `${file}: ${message}`, { cause, details: { file } });
-}
-
-/** Check the sidecar's size and sha256 against the file; the sidecar is the promise of what the dump was. */
-async function verifyChecksum(file: string): Promise<Omit<BackupInfo, "file">> {
-  const meta = await readSidecar(file);
-  if (!meta) {
-    throw invalid(
-      file,
-      "has no valid .json sidecar, so its integrity cannot be checked. Restore only backups Tidemark wrote, or restore this one by hand with pg_restore.",
-    );
-  }
-  const actual = await hashFile(file);
-  if (actual.size !== meta.size) {
-    throw invalid(
-      file,
-      `is ${actual.size} bytes but its sidecar records ${meta.size}: the dump is truncated or was modified. Pick another backup (\`pnpm cli backups\`).`,
-    );
-  }
-  if (actual.sha256 !== meta.sha256) {
-    throw invalid(
-      file,
-      "does not match the sha256 in its sidecar: the dump was modified or is corrupt. Pick another backup (`pnpm cli backups`).",
-    );
-  }
-  return meta;
-}
-
-/** `pg_restore --list`: proves the archive header and table of contents are readable; returns its tables. */
-async function listArchive(file: string, options: PgToolOptions, serverMajor?: number): Promise<Set<string>> {
-  let toc: string;
-  try {
-    toc = await runPgTool("pg_restore", ["--list", file], { ...options, serverMajor });
-  } catch (cause) {
-    if (!(cause instanceof PgToolFailure)) throw cause;
-    throw invalid(
-      file,
-      `is not a dump pg_restore can read (${cause.stderr.trim()}). It may be truncated, plain SQL, or written by a newer pg_dump.`,
-      cause,
-    );
-  }
-  // Entry lines look like `214; 1259 16420 TABLE public users postgres`.
-  const tables = new Set<string>();
-  for (const line of toc.split("\n")) {
-    const m = /^\d+; \d+ \d+ TABLE (\S+) (.+) \S+$/.exec(line);
-    if (m) tables.add(`${m[1]}.${m[2]}`);
-  }
-  return tables;
-}
-
-// Bookkeeping schemas are left out: ensureStateTables recreates them when the dump predates Tidemark.
-async function userTables(sql: Sql): Promise<string[]> {
-  const rows = await sql<{ name: string }[]>`
-    select schemaname || '.' || tablename as name from pg_tables
-    where schemaname not in ('pg_catalog', 'information_schema', 'drizzle', 'tidemark') order by 1`;
-  return rows.map((r) => r.name);
+/** Everything a locked restore works with. */
+interface Job {
+  ctx: EngineContext;
+  options: RestoreOptions;
+  file: string;
+  meta: Omit<BackupInfo, "file">;
+  target: string;
+  migrations: Migration[];
+  dumpTables: Set<string>;
+  source: DumpSource;
+  startedAt: Date;
 }
 
 /**
  * Restore a dump from BACKUP_DIR over the database. Everything about the file is checked before
- * the database is touched; then, under the migration lock, a safety backup is taken and the dump
- * restored in one transaction. The audit trail of `tidemark.history` is carried across and the
- * restore itself recorded.
+ * the database is touched (including that it was taken from this database); then, under the
+ * migration lock (watched for the whole job), a safety backup is taken and the dump restored in
+ * one transaction with a bounded lock wait. The audit trail of `tidemark.history` is carried
+ * across and the restore itself recorded. The dump is marked in use so retention never deletes it.
  */
 export async function restore(ctx: EngineContext, options: RestoreOptions): Promise<RestoreReport> {
+  const startedAt = new Date();
   const file = await resolveBackupFile(backupDirOf(ctx), options.file);
-  const meta = await verifyChecksum(file);
-  const migrations = await readMigrations(ctx.migrationsDir);
-  const target = describeDatabaseUrl(ctx.databaseUrl);
-
-  const dumpTables = await listArchive(file, options, majorVersion(meta.serverVersion) ?? undefined);
-
-  // A database that was dropped is exactly when a restore is needed: create it if missing.
-  return withDatabase(
-    ctx.databaseUrl,
-    async (sql) => {
-      await checkPgToolsOn(sql, options);
-      if (meta.database !== databaseName(ctx.databaseUrl)) {
-        ctx.logger.warn(
-          { event: "restore.other_database", file, dumpedFrom: meta.database, target },
-          "Restoring a dump taken from another database",
-        );
-      }
-
-      return withRecordedLock(sql, ctx, "restore", async () => {
-        const safety = options.noBackup ? null : await safetyBackup(ctx, meta.name, options);
-        if (safety) options.onProgress?.({ type: "backup", file: safety.file });
-
-        // The dump carries its own tidemark.history; keep what happened since, to put it back.
-        const before = await readHistoryRows(sql);
-        const startedAt = new Date();
-        const step = { revision: meta.revision ?? "base", index: 0, total: 1 };
-        options.onProgress?.({ type: "step-start", ...step });
-        const event: Omit<NewHistoryRow, "revision" | "finishedAt" | "durationMs" | "status" | "error"> = {
-          direction: "restore",
-          checksum: meta.sha256,
-          startedAt,
-          appliedBy: { ...ctx.actor, restoredFrom: meta.name },
-          environment: ctx.environment,
-          backupFile: safety?.file ?? null,
-        };
-
-        try {
-          await withToolConnection(ctx.databaseUrl, (dbname) =>
-            runPgTool(
-              "pg_restore",
-              ["--clean", "--if-exists", "--single-transaction", "--no-owner", `--dbname=${dbname}`, file],
-              options,
-            ),
-          );
-        } catch (cause) {
-          const reason =
-            cause instanceof PgToolFailure ? cause.stderr.trim() : String((cause as Error)?.message ?? cause);
-          await recordFailure(sql, { ...event, revision: step.revision, error: reason }, ctx);
-          const wayBack = safety
-            ? ` The safety backup ${safety.name} holds the state before this attempt.`
-            : "";
-          throw new TidemarkError(
-            "TM_RESTORE_FAILED",
-            `Restoring ${meta.name} into ${target} failed and was rolled back (single transaction), so the database is unchanged: ${reason}.${wayBack}`,
-            { cause, details: { file, safetyBackup: safety?.file ?? null } },
-          );
-        }
-
-        await ensureStateTables(sql);
-        const applied = await readApplied(sql);
-        const revision = currentRevision(applied, migrations);
-        const finishedAt = new Date();
-        const durationMs = finishedAt.getTime() - startedAt.getTime();
-        const reappended = await carryHistoryOver(sql, before, {
-          ...event,
-          revision: revision ?? "base",
-          finishedAt,
-          durationMs,
-          status: "ok",
-          error: null,
-        });
-        options.onProgress?.({ type: "step-done", ...step, durationMs });
-
-        const appliedWhen = new Set(applied.map((a) => a.createdAt));
-        const pending = migrations.filter((m) => !appliedWhen.has(m.when)).map((m) => m.tag);
-        const extraTables = (await userTables(sql)).filter((t) => !dumpTables.has(t));
-        if (revision !== meta.revision) {
-          ctx.logger.warn(
-            { event: "restore.revision_mismatch", expected: meta.revision, actual: revision },
-            "The restored revision differs from the one recorded in the sidecar; check the migrations folder",
-          );
-        }
-        if (extraTables.length > 0) {
-          ctx.logger.warn(
-            { event: "restore.extra_tables", tables: extraTables },
-            "Tables that are not in the backup were left in place; drop them before running upgrade",
-          );
-        }
-        ctx.logger.info(
-          {
-            event: "restore.done",
-            file,
-            database: target,
-            revision,
-            pending,
-            reappended,
-            safetyBackup: safety?.file ?? null,
-            durationMs,
-          },
-          "Backup restored",
-        );
-        return { file, safetyBackup: safety?.file ?? null, revision, pending, extraTables };
-      });
-    },
-    { create: true },
-  );
+  const release = await holdBackupFile(file);
+  try {
+    const meta = await verifyChecksum(file);
+    const job: Job = {
+      ctx,
+      options,
+      file,
+      meta,
+      target: describeDatabaseUrl(ctx.databaseUrl),
+      migrations: await readMigrations(ctx.migrationsDir),
+      dumpTables: await listArchive(file, options, majorVersion(meta.serverVersion) ?? undefined),
+      source: {
+        database: meta.database,
+        systemIdentifier: meta.systemIdentifier ?? null,
+        revision: meta.revision,
+        createdAt: meta.createdAt,
+      },
+      startedAt,
+    };
+    // A database that was dropped is exactly when a restore is needed: create it if missing.
+    return await withDatabase(ctx.databaseUrl, (sql) => restoreOn(sql, job), { create: true });
+  } finally {
+    await release();
+  }
 }
 
-/** Record a failed restore in the audit trail, if there is one; never masks the restore's own error. */
-async function recordFailure(
-  sql: Sql,
-  row: Omit<NewHistoryRow, "finishedAt" | "durationMs" | "status">,
-  ctx: EngineContext,
-): Promise<void> {
-  try {
-    const [exists] = await sql<
-      { present: boolean }[]
-    >`select to_regclass('tidemark.history') is not null as present`;
-    if (!exists?.present) return;
-    const finishedAt = new Date();
-    await recordHistory(sql, {
-      ...row,
-      finishedAt,
-      durationMs: finishedAt.getTime() - row.startedAt.getTime(),
-      status: "failed",
-    });
-  } catch (err) {
+async function restoreOn(sql: Sql, job: Job): Promise<RestoreReport> {
+  const { ctx, meta, source, target } = job;
+  await checkPgToolsOn(sql, job.options);
+  const here = {
+    database: databaseName(ctx.databaseUrl),
+    systemIdentifier: await readSystemIdentifier(sql),
+    target,
+  };
+  checkSource(meta.name, source, here, Boolean(job.options.fromOtherDatabase));
+  if (source.database !== here.database) {
     ctx.logger.warn(
-      { event: "restore.history_failed", err },
-      "Could not record the failed restore in tidemark.history",
+      { event: "restore.other_database", file: job.file, dumpedFrom: source.database, target },
+      "Restoring a dump taken from another database (--from-other-database)",
     );
   }
+  return withRecordedLock(sql, ctx, "restore", async () => {
+    const guard = new LockGuard(sql);
+    await guard.start();
+    try {
+      return await restoreLocked(sql, job, guard);
+    } finally {
+      guard.stop();
+    }
+  });
+}
+
+async function restoreLocked(sql: Sql, job: Job, guard: LockGuard): Promise<RestoreReport> {
+  const { ctx, options, meta } = job;
+  const safety = options.noBackup ? null : await safetyBackup(ctx, meta.name, options, job.startedAt);
+  if (safety) options.onProgress?.({ type: "backup", file: safety.file });
+  guard.assertHeld("The restore had not started, so the database is unchanged.", meta.name);
+
+  // The dump carries its own tidemark.history; keep what happened since, to put it back.
+  const before = await readHistoryRows(sql);
+  const startedAt = new Date();
+  const step = { revision: meta.revision ?? "base", index: 0, total: 1 };
+  options.onProgress?.({ type: "step-start", ...step });
+  const event: Omit<NewHistoryRow, "revision" | "finishedAt" | "durationMs" | "status" | "error"> = {
+    direction: "restore",
+    checksum: meta.sha256,
+    startedAt,
+    appliedBy: { ...ctx.actor, restoredFrom: meta.name },
+    environment: ctx.environment,
+    backupFile: safety?.file ?? null,
+  };
+  await runRestore(sql, job, guard, { ...event, revision: step.revision }, safety);
+  // Never write history through a session that silently reconnected without the lock.
+  guard.assertHeld("pg_restore had already committed: the database holds the dump's contents.", meta.name);
+
+  await ensureStateTables(sql);
+  const applied = await readApplied(sql);
+  const revision = currentRevision(applied, job.migrations);
+  const finishedAt = new Date();
+  const durationMs = finishedAt.getTime() - startedAt.getTime();
+  const reappended = await carryHistoryOver(sql, before, {
+    ...event,
+    revision: revision ?? "base",
+    finishedAt,
+    durationMs,
+    status: "ok",
+    error: null,
+  });
+  options.onProgress?.({ type: "step-done", ...step, durationMs });
+
+  const appliedWhen = new Set(applied.map((a) => a.createdAt));
+  const pending = job.migrations.filter((m) => !appliedWhen.has(m.when)).map((m) => m.tag);
+  const extraTables = (await userTables(sql)).filter((t) => !job.dumpTables.has(t));
+  logOutcome(job, { revision, pending, extraTables, reappended, safety, durationMs });
+  return {
+    file: job.file,
+    safetyBackup: safety?.file ?? null,
+    revision,
+    pending,
+    extraTables,
+    source: job.source,
+  };
+}
+
+/** pg_restore itself; every failure leaves the database unchanged and says why. */
+async function runRestore(
+  sql: Sql,
+  job: Job,
+  guard: LockGuard,
+  row: Omit<NewHistoryRow, "finishedAt" | "durationMs" | "status" | "error">,
+  safety: BackupInfo | null,
+): Promise<void> {
+  const { ctx, meta } = job;
+  try {
+    await runRestoreTool(sql, ctx, job.file, { ...job.options, revision: row.revision }, guard);
+  } catch (cause) {
+    if (guard.lost || sessionLost(sql)) {
+      throw guard.lostError(
+        "pg_restore was stopped and its transaction rolled back, so the database is unchanged.",
+        meta.name,
+        cause,
+      );
+    }
+    const wayBack = safety ? ` The safety backup ${safety.name} holds the state before this attempt.` : "";
+    const err =
+      cause instanceof RestoreLockTimeout
+        ? await restoreLockTimeout(sql, meta.name, job.target, cause.attempts, cause.cause)
+        : new TidemarkError(
+            "TM_RESTORE_FAILED",
+            `Restoring ${meta.name} into ${job.target} failed and was rolled back (single transaction), so the database is unchanged: ${reasonOf(cause)}.${wayBack}`,
+            { cause, details: { file: job.file, safetyBackup: safety?.file ?? null } },
+          );
+    await recordFailure(sql, { ...row, error: err.message }, ctx);
+    throw err;
+  }
+}
+
+function reasonOf(cause: unknown): string {
+  return cause instanceof PgToolFailure ? cause.stderr.trim() : String((cause as Error)?.message ?? cause);
+}
+
+function logOutcome(
+  job: Job,
+  r: {
+    revision: string | null;
+    pending: string[];
+    extraTables: string[];
+    reappended: number;
+    safety: BackupInfo | null;
+    durationMs: number;
+  },
+): void {
+  const { ctx, meta } = job;
+  if (r.revision !== meta.revision) {
+    ctx.logger.warn(
+      { event: "restore.revision_mismatch", expected: meta.revision, actual: r.revision },
+      "The restored revision differs from the one recorded in the sidecar; check the migrations folder",
+    );
+  }
+  if (r.extraTables.length > 0) {
+    ctx.logger.warn(
+      { event: "restore.extra_tables", tables: r.extraTables },
+      "Tables that are not in the backup were left in place; drop them before running upgrade",
+    );
+  }
+  ctx.logger.info(
+    {
+      event: "restore.done",
+      file: job.file,
+      database: job.target,
+      source: job.source,
+      revision: r.revision,
+      pending: r.pending,
+      reappended: r.reappended,
+      safetyBackup: r.safety?.file ?? null,
+      durationMs: r.durationMs,
+    },
+    "Backup restored",
+  );
 }
 
 /** The backup taken before a restore; if it cannot be taken, the restore does not start. */
@@ -253,16 +250,22 @@ async function safetyBackup(
   ctx: EngineContext,
   restoring: string,
   options: PgToolOptions,
+  jobStartedAt: Date,
 ): Promise<BackupInfo> {
   try {
     return await backup(ctx, {
       reason: "safety",
       label: `before restoring ${restoring}`,
       pgBin: options.pgBin,
+      jobStartedAt,
     });
   } catch (err) {
     if (err instanceof TidemarkError && err.code === "TM_BACKUP_FAILED") {
-      err.message = `Restore not started, the database is unchanged: the safety backup failed. ${err.message} To restore without a safety backup, pass --no-backup.`;
+      throw new TidemarkError(
+        "TM_BACKUP_FAILED",
+        `Restore not started, the database is unchanged: the safety backup failed. ${err.message} To restore without a safety backup, pass --no-backup.`,
+        { cause: err, details: err.details },
+      );
     }
     throw err;
   }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import { TidemarkError } from "../errors.js";
 import type { Logger } from "../types.js";
+import { dumpsInUse } from "./in-use.js";
 
 /** A backup in BACKUP_DIR: the dump file plus what its `.json` sidecar records. */
 export interface BackupInfo {
@@ -13,6 +14,8 @@ export interface BackupInfo {
   /** File name of the dump, the handle users pass to `restore`. */
   name: string;
   database: string;
+  /** The server's `pg_control_system().system_identifier`, when the role could read it. */
+  systemIdentifier?: string;
   /** Revision the database was at when dumped; null before any migration. */
   revision: string | null;
   /** Hex sha256 of the dump; empty when the sidecar is missing. */
@@ -33,6 +36,7 @@ export const RESTORE_POINT_REASONS: readonly string[] = ["restore-point", "safet
 const sidecarSchema = z.object({
   name: z.string(),
   database: z.string(),
+  systemIdentifier: z.string().optional(),
   revision: z.string().nullable(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().nonnegative(),
@@ -59,7 +63,7 @@ export function compactUtc(date: Date): string {
     .replace(/[-:]/g, "");
 }
 
-/** The DESIGN §9 file name; `attempt` > 1 adds `-N` when a name from the same second exists. */
+/** The backup file name `<db>_<UTC stamp>_<revision>.dump`; `attempt` > 1 adds `-N` when a name from the same second exists. */
 export function backupFileName(
   database: string,
   createdAt: Date,
@@ -189,24 +193,46 @@ export function isRestorePoint(info: BackupInfo): boolean {
   return info.reason !== undefined && RESTORE_POINT_REASONS.includes(info.reason);
 }
 
+/** Options of {@link pruneBackups}. */
+export interface PruneOptions {
+  /** When the job that prunes started: dumps written since (by anyone) are never deleted. */
+  startedAt?: Date;
+}
+
 /**
  * Retention: keep the newest `keep` backups of `database`, and always the newest restore point
- * (the way back from the last destructive command). Other databases' dumps in the same
- * directory are left alone. Returns the deleted files.
+ * (the way back from the last destructive command). Never deleted either: a dump a running
+ * job reads (see in-use.ts) and a dump younger than the pruning job. Skipped deletions are
+ * logged. Other databases' dumps in the same directory are left alone. Returns the deleted files.
  */
 export async function pruneBackups(
   backupDir: string,
   database: string,
   keep: number,
   logger?: Logger,
+  options: PruneOptions = {},
 ): Promise<string[]> {
   const own = (await listBackups(backupDir)).filter(
     (b) => safeNamePart(b.database) === safeNamePart(database),
   );
   const newestRestorePoint = own.find(isRestorePoint);
-  const doomed = own.slice(keep).filter((b) => b !== newestRestorePoint);
+  const inUse = await dumpsInUse(path.resolve(backupDir));
+  const since = options.startedAt?.toISOString();
   const deleted: string[] = [];
-  for (const b of doomed) {
+  for (const b of own.slice(keep)) {
+    if (b === newestRestorePoint) continue;
+    const why = inUse.has(b.name)
+      ? "a running job reads it"
+      : since !== undefined && b.createdAt >= since
+        ? "it is younger than the job that pruned"
+        : null;
+    if (why) {
+      logger?.warn(
+        { event: "backup.prune_skipped", file: b.file, reason: why, keep },
+        `Retention kept ${b.name} beyond BACKUP_KEEP: ${why}`,
+      );
+      continue;
+    }
     try {
       await rm(b.file, { force: true });
       await rm(sidecarPath(b.file), { force: true });

@@ -1,6 +1,7 @@
 import type { Sql } from "../connection.js";
 import { TidemarkError } from "../errors.js";
 import type { RunMode } from "../run-mode.js";
+import { describeSessions } from "../session-query.js";
 import { recordHistory } from "../state.js";
 import type { EngineContext, Migration } from "../types.js";
 import { type Cursor, SESSION_ENDED } from "./locate.js";
@@ -105,7 +106,10 @@ export async function describeFailure(
     ...fields,
   };
   if (fields.pgCode === LOCK_NOT_AVAILABLE) {
-    const blockers = await findBlockers(sql, String(fields.statement ?? "")).catch(() => []);
+    // Other sessions' SQL is shown with its literals replaced by $n (session-query.ts).
+    const blockers = await describeSessions(
+      await findBlockers(sql, String(fields.statement ?? "")).catch(() => []),
+    );
     const named = blockers.map(
       (b) => `pid ${b.pid} (${b.state}, holds ${b.mode} on ${b.relname}: ${b.query.slice(0, 120)})`,
     );

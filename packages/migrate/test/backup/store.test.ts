@@ -4,6 +4,7 @@ import { tempDir } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishFile } from "../../src/backup/backup.js";
 import { resolveBackupFile } from "../../src/backup/confine.js";
+import { holdBackupFile } from "../../src/backup/in-use.js";
 import { majorVersion, withToolConnection } from "../../src/backup/pgtools.js";
 import {
   type BackupInfo,
@@ -101,6 +102,39 @@ describe("retention", () => {
     const left = (await listBackups(dir)).map((b) => b.name);
     // Another database's dumps in the same directory are not counted or touched.
     expect(left).toEqual([other.name, plain[3]?.name, plain[2]?.name, point.name]);
+  });
+});
+
+describe("retention never deletes what a job needs", () => {
+  it("skips a dump a running job reads, and stops protecting it once released", async () => {
+    const dir = path.join(tmp.dir, "prune-held");
+    const oldest = await fake(dir, 0);
+    await fake(dir, 1);
+    await fake(dir, 2);
+    const release = await holdBackupFile(oldest.file);
+    expect(await pruneBackups(dir, "app", 2)).toEqual([]);
+    await release();
+    expect(await pruneBackups(dir, "app", 2)).toEqual([oldest.file]);
+  });
+
+  it("skips dumps younger than the job that prunes, whoever wrote them", async () => {
+    const dir = path.join(tmp.dir, "prune-young");
+    const old = await fake(dir, 0);
+    await fake(dir, 10);
+    await fake(dir, 11);
+    const jobStart = new Date(Date.UTC(2024, 0, 1, 0, 5));
+    // keep 1: the two dumps from after the job started stay, only the older one goes.
+    expect(await pruneBackups(dir, "app", 1, undefined, { startedAt: jobStart })).toEqual([old.file]);
+  });
+
+  it("ignores the marker of a process that died", async () => {
+    const dir = path.join(tmp.dir, "prune-stale");
+    const oldest = await fake(dir, 0);
+    await fake(dir, 1);
+    // pid 2^22 + 1 is above Linux's pid_max: no such process.
+    await writeFile(path.join(dir, `.${oldest.name}.4194305.inuse`), "");
+    expect(await pruneBackups(dir, "app", 1)).toEqual([oldest.file]);
+    expect((await readdir(dir)).filter((n) => n.endsWith(".inuse"))).toEqual([]);
   });
 });
 
