@@ -16,7 +16,7 @@ export interface ConfirmOptions {
 
 /**
  * Ask before doing something that cannot be taken back. On a TTY, ask (default No);
- * off a TTY, refuse unless `--yes` (DESIGN §8): a script must say so explicitly.
+ * off a TTY, refuse unless `--yes` (README.md, "Commands"): a script must say so explicitly.
  */
 export async function confirmOrRefuse(options: ConfirmOptions): Promise<void> {
   if (options.yes) return;

@@ -12,7 +12,7 @@ import type { CliContext } from "./context.js";
 import { createProgress, type Progress } from "./progress.js";
 import { onInterrupt, runQueued } from "./queued.js";
 
-/** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (DESIGN §6). */
+/** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (docs/queue.md). */
 export type JobRequest =
   | { name: "upgrade"; payload: { to?: string; singleTransaction?: boolean } }
   | { name: "rollback"; payload: { to: string; noBackup?: boolean; acceptUnverified?: boolean } }

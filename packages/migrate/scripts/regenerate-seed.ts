@@ -32,7 +32,7 @@ export const categories = pgTable("categories", {
 });
 `;
 
-/** The seed's history (DESIGN §2): each step's schema, or a custom migration's SQL. */
+/** The seed's history (README.md, "Writing migrations"): each step's schema, or a custom migration's SQL. */
 const steps: ({ message: string; schema: string } | { message: string; up: string; down: string })[] = [
   { message: "Create users table", schema: imports + users(50, false) },
   { message: "Add categories table", schema: imports + users(50, false) + categories },

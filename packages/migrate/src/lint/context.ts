@@ -7,7 +7,7 @@ export type Emit = (rule: LintRuleCode, message: string, fix?: string) => void;
 /** State the rules share while walking one migration's statements in order. */
 export interface CheckContext {
   schema: SchemaModel;
-  /** Whether the migration runs inside one transaction (DESIGN §4). */
+  /** Whether the migration runs inside one transaction (see run-mode.ts). */
   transactional: boolean;
   /** Inside an explicit BEGIN … COMMIT written in a non-transactional migration. */
   inTransactionBlock: boolean;
