@@ -1,7 +1,7 @@
+import { createLogger } from "@tidemark/migrate";
 import { redisUrl } from "@tidemark/testkit";
 import { type Api, buildApp } from "../src/app.js";
 import { loadApiConfig } from "../src/config.js";
-import { createLogger } from "../src/logger.js";
 
 /** A log line captured from the API's pino logger. */
 export type LogLine = { level: number; msg?: string; [k: string]: unknown };

@@ -1,12 +1,12 @@
-import { hostname } from "node:os";
-import { migrationsDir as defaultMigrationsDir } from "@tidemark/db";
 import type { JobName, JobPayload, JobResults } from "@tidemark/jobs";
 import {
   backup,
+  createEngineContext,
   type EngineConfig,
   type EngineContext,
   type Logger,
   type ProgressEvent,
+  processActor,
   restore,
   rollback,
   upgrade,
@@ -26,18 +26,7 @@ export function jobContext(
   logger: Logger,
   requestedBy?: Record<string, unknown>,
 ): EngineContext {
-  return {
-    databaseUrl: config.databaseUrl,
-    migrationsDir: config.migrationsDir ?? defaultMigrationsDir,
-    environment: config.environment,
-    actor: { via: "worker", host: hostname(), pid: process.pid, jobId, requestedBy },
-    logger,
-    lockTimeoutMs: config.lockTimeoutMs,
-    statementTimeoutMs: config.statementTimeoutMs,
-    lockRetries: config.lockRetries,
-    backupDir: config.backupDir,
-    backupKeep: config.backupKeep,
-  };
+  return createEngineContext(config, processActor("worker", { jobId, requestedBy }), logger);
 }
 
 /**

@@ -1,36 +1,52 @@
-import { parseEnv } from "@tidemark/migrate";
+import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/contract";
+import { type EngineConfig, engineConfigFrom, engineEnvSchema, parseEnv } from "@tidemark/migrate";
 import { z } from "zod";
 
-/** Variables only the CLI reads (the engine's and the queue's are parsed by their own packages). */
-const cliEnvSchema = z.object({
-  /** Unset means "the CLI's quiet default", which differs from the engine's `info`. */
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
-  /** How long a queued job may wait for a worker before the CLI says none is running. */
-  TIDEMARK_NO_WORKER_MS: z.coerce.number().int().min(1).default(5000),
-  /** Upper bound on waiting for a queued job to finish (0 = wait forever). */
-  TIDEMARK_JOB_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
-  /** The drizzle schema module `create` and `init` diff against (default: the one in packages/db). */
-  TIDEMARK_SCHEMA_FILE: z.string().min(1).optional(),
+/** The CLI reads the engine's variables, the queue's, and these of its own. */
+export const cliEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend({
+  TIDEMARK_NO_WORKER_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5000)
+    .describe("how long the CLI waits for a worker before suggesting `--direct`"),
+  TIDEMARK_JOB_TIMEOUT_MS: z.coerce.number().int().min(0).default(0).meta({
+    description: "upper bound on the CLI's wait for a queued job to finish",
+    shownDefault: "`0` (wait as long as the job runs)",
+  }),
 });
 
-/** The CLI's own settings. */
+/** The CLI's log level when LOG_LEVEL is unset: its report is on stdout, engine info lines would repeat it. */
+const CLI_LOG_LEVEL = "warn";
+
+/** Everything the CLI is configured with, parsed from the environment once. */
 export interface CliConfig {
-  /** Log level for engine events on stderr; `warn` unless LOG_LEVEL says otherwise. */
+  engine: EngineConfig;
+  queue: QueueConfig;
+  /** Log level for engine events on stderr. */
   logLevel: string;
   noWorkerAfterMs: number;
   jobTimeoutMs: number;
-  /** Overrides the schema file of `@tidemark/db`. */
-  schemaFile?: string;
 }
 
-/** Read the CLI's settings from `env` (default `process.env`). */
-export function loadCliConfig(env: Record<string, string | undefined> = process.env): CliConfig {
+type Env = Record<string, string | undefined>;
+
+/** Parse `env` into the CLI's configuration, reporting every problem at once. */
+export function parseCliConfig(env: Env): CliConfig {
   const e = parseEnv(cliEnvSchema, env);
   return {
-    // The CLI prints its own report on stdout; engine info lines would repeat it on stderr.
-    logLevel: e.LOG_LEVEL ?? "warn",
+    engine: engineConfigFrom(e),
+    queue: { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX },
+    logLevel: e.LOG_LEVEL ?? CLI_LOG_LEVEL,
     noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,
     jobTimeoutMs: e.TIDEMARK_JOB_TIMEOUT_MS,
-    schemaFile: e.TIDEMARK_SCHEMA_FILE,
   };
+}
+
+let loaded: CliConfig | undefined;
+
+/** This process's configuration: parsed on first use (so `--help` never needs a valid env), then kept. */
+export function loadCliConfig(): CliConfig {
+  loaded ??= parseCliConfig(process.env);
+  return loaded;
 }

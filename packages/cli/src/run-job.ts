@@ -100,8 +100,8 @@ async function runDirect(cli: CliContext, request: JobRequest, progress: Progres
 
 /** Queue mode: enqueue, say who is waiting for what, stream progress, and return the job's result. */
 async function runQueued(cli: CliContext, request: JobRequest, progress: Progress) {
-  const { createMigrationsQueue, currentRequester, loadQueueConfig, unwrapJobFailure } = await loadJobs();
-  const queue = createMigrationsQueue(loadQueueConfig(), { logger: cli.logger });
+  const { createMigrationsQueue, currentRequester, unwrapJobFailure } = await loadJobs();
+  const queue = createMigrationsQueue(cli.config.queue, { logger: cli.logger });
   try {
     const payload = { ...request.payload, requestedBy: currentRequester("cli") };
     const { jobId, deduplicated } = await queue.enqueue(request.name, payload);

@@ -1,3 +1,4 @@
+import { engineDefaults } from "./config.js";
 import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import { oneTripScript, runOneTrip } from "./one-trip.js";
@@ -184,7 +185,7 @@ export async function runStep(
 ): Promise<StepReport> {
   if (!position.inTransaction) assertSessionAlive(sql);
   const body = await loadBody(ctx, m, direction);
-  const retries = ctx.lockRetries ?? 3;
+  const retries = ctx.lockRetries ?? engineDefaults.lockRetries;
   const appliedBy = { ...ctx.actor };
   position.onProgress?.({
     type: "step-start",

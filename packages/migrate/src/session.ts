@@ -1,13 +1,14 @@
+import { engineDefaults } from "./config.js";
 import type { Sql } from "./connection.js";
 import type { EngineContext } from "./types.js";
 
-/** Default lock_timeout (DESIGN §4): short, so a migration never queues application traffic for long. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+/** Default lock_timeout, kept as an export for callers that show it; the value lives in config.ts. */
+export const DEFAULT_LOCK_TIMEOUT_MS = engineDefaults.lockTimeoutMs;
 
 /** Apply the migrating session's timeouts (DESIGN §4). */
 export async function configureSession(sql: Sql, ctx: EngineContext): Promise<void> {
   const lockTimeout = ctx.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const statementTimeout = ctx.statementTimeoutMs ?? 0;
+  const statementTimeout = ctx.statementTimeoutMs ?? engineDefaults.statementTimeoutMs;
   await sql
     .unsafe(
       `set lock_timeout = ${Math.trunc(lockTimeout)}; set statement_timeout = ${Math.trunc(statementTimeout)}`,

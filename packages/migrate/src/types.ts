@@ -73,13 +73,15 @@ export interface EngineContext {
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
   lockRetries?: number;
-  /** Where restore points go (DESIGN §9); required by rollback/restore unless noBackup. */
+  /** Where restore points go; required by rollback/restore unless noBackup. */
   backupDir?: string;
   backupKeep?: number;
-  /** How long to wait for another run's migration lock before failing (default 15 min). */
+  /** How long to wait for another run's migration lock before failing (default in config.ts). */
   lockWaitMs?: number;
   /** A caller-owned pool for read-only commands (the API's); mutating commands open their own session. */
   sql?: import("./connection.js").Sql;
-  /** drizzle schema module for table creation without migrations; default `@tidemark/db/schema`. */
+  /** The drizzle schema module (`TIDEMARK_SCHEMA_FILE`) tables are built from when there are no migrations. */
+  schemaFile?: string;
+  /** An already loaded drizzle schema, instead of loading `schemaFile`. */
   schema?: Record<string, unknown>;
 }

@@ -109,6 +109,7 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
           }
         : undefined,
       databaseUrl: cli.engine.databaseUrl,
+      scratchUrl: cli.config.engine.scratchUrl,
       logger: cli.logger,
     }),
   );

@@ -1,8 +1,8 @@
-import { hostname } from "node:os";
 import { withDatabase } from "../connection.js";
+import { createEngineContext, processActor } from "../context.js";
 import { TidemarkError } from "../errors.js";
 import { rollback } from "../rollback.js";
-import type { EngineContext, Logger } from "../types.js";
+import type { Logger } from "../types.js";
 import { upgrade } from "../upgrade.js";
 import { describeDatabase, describeDifferences, type SchemaDescription } from "./describe.js";
 import { diffSql } from "./drizzle-kit.js";
@@ -102,13 +102,11 @@ export async function validateMigration(input: ValidationInput): Promise<void> {
 
 async function proveOnHistory(input: ValidationInput, models: Promise<SchemaDescription[]>): Promise<void> {
   await withScratchDatabase(input.serverUrl, async (url) => {
-    const ctx: EngineContext = {
-      databaseUrl: url,
-      migrationsDir: input.stagedDir,
-      environment: "development",
-      actor: { via: "cli", host: hostname(), pid: process.pid },
-      logger: quiet(input.logger),
-    };
+    const ctx = createEngineContext(
+      { databaseUrl: url, migrationsDir: input.stagedDir },
+      processActor("cli"),
+      quiet(input.logger),
+    );
     if (input.previousTag) {
       try {
         await upgrade(ctx, { to: input.previousTag });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
+import { engineDefaults } from "../config.js";
 import { withDatabase } from "../connection.js";
 import { isTidemarkError, TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
@@ -99,7 +100,7 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
   });
 
   try {
-    await pruneBackups(dir, database, ctx.backupKeep ?? 20, ctx.logger);
+    await pruneBackups(dir, database, ctx.backupKeep ?? engineDefaults.backupKeep, ctx.logger);
   } catch (err) {
     ctx.logger.warn({ event: "backup.prune_failed", err }, "Retention could not run; old backups were kept");
   }
