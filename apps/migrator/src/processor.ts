@@ -1,8 +1,8 @@
-import { type JobName, parsePayload, parseResult, toJobError } from "@tidemark/jobs";
+import { dispatchJob, type JobName, parsePayload, parseResult, toJobError } from "@tidemark/jobs";
 import { type EngineConfig, isTidemarkError, type ProgressEvent, type RunReport } from "@tidemark/migrate";
 import { type Job, WaitingError } from "bullmq";
 import type { Logger } from "pino";
-import { jobContext, runEngine } from "./engine.js";
+import { jobContext } from "./engine.js";
 
 /** What the processor needs from the worker around it. */
 export interface ProcessorDeps {
@@ -44,7 +44,7 @@ export function createProcessor(deps: ProcessorDeps) {
     };
 
     try {
-      const result = await runEngine(
+      const result = await dispatchJob(
         name,
         payload,
         jobContext(deps.engine, job.id ?? "", log, payload.requestedBy),

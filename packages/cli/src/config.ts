@@ -1,5 +1,12 @@
 import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/contract";
-import { type EngineConfig, engineConfigFrom, engineEnvSchema, parseEnv } from "@tidemark/migrate";
+import {
+  type EngineConfig,
+  engineConfigFrom,
+  engineDefaults,
+  engineEnvSchema,
+  parseEnv,
+  postgresUrl,
+} from "@tidemark/migrate";
 import { z } from "zod";
 
 /** The CLI reads the engine's variables, the queue's, and these of its own. */
@@ -14,10 +21,12 @@ export const cliEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend(
     description: "upper bound on the CLI's wait for a queued job to finish",
     shownDefault: "`0` (wait as long as the job runs)",
   }),
+  TIDEMARK_SCRATCH_URL: postgresUrl.optional().meta({
+    description:
+      "PostgreSQL server on which `create` and `init` prove a migration in throw-away `tm_scratch_*` databases (its role needs CREATEDB)",
+    shownDefault: "the server of `DATABASE_URL`",
+  }),
 });
-
-/** The CLI's log level when LOG_LEVEL is unset: its report is on stdout, engine info lines would repeat it. */
-const CLI_LOG_LEVEL = "warn";
 
 /** Everything the CLI is configured with, parsed from the environment once. */
 export interface CliConfig {
@@ -27,6 +36,8 @@ export interface CliConfig {
   logLevel: string;
   noWorkerAfterMs: number;
   jobTimeoutMs: number;
+  /** Server for the scratch databases of `create` and `init`; unset means the server of DATABASE_URL. */
+  scratchUrl?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -37,9 +48,10 @@ export function parseCliConfig(env: Env): CliConfig {
   return {
     engine: engineConfigFrom(e),
     queue: { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX },
-    logLevel: e.LOG_LEVEL ?? CLI_LOG_LEVEL,
+    logLevel: e.LOG_LEVEL ?? engineDefaults.cliLogLevel,
     noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,
     jobTimeoutMs: e.TIDEMARK_JOB_TIMEOUT_MS,
+    scratchUrl: e.TIDEMARK_SCRATCH_URL,
   };
 }
 

@@ -1,30 +1,8 @@
-import {
-  type BackupInfo,
-  backup,
-  type ProgressEvent,
-  type RestoreReport,
-  type RunReport,
-  restore,
-  rollback,
-  upgrade,
-} from "@tidemark/migrate";
+import type { JobName, JobRequest, JobResults } from "@tidemark/jobs/contract";
 import type { CliContext } from "./context.js";
 import { createProgress, type Progress } from "./progress.js";
 
-/** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (DESIGN §6). */
-export type JobRequest =
-  | { name: "upgrade"; payload: { to?: string; singleTransaction?: boolean } }
-  | { name: "rollback"; payload: { to: string; noBackup?: boolean } }
-  | { name: "backup"; payload: { label?: string } }
-  | { name: "restore"; payload: { file: string; noBackup?: boolean } };
-
-/** What each job returns: the engine's own reports, whichever process ran them. */
-export interface JobResults {
-  upgrade: RunReport;
-  rollback: RunReport;
-  backup: BackupInfo;
-  restore: RestoreReport;
-}
+export type { JobRequest } from "@tidemark/jobs/contract";
 
 /** How to run a job. */
 export interface RunJobOptions {
@@ -34,9 +12,14 @@ export interface RunJobOptions {
   json?: boolean;
 }
 
-/** BullMQ and ioredis take a while to load: only commands that run jobs pay for them. */
-function loadJobs() {
+/** BullMQ and ioredis take a while to load: only commands that enqueue pay for them. */
+function loadQueue() {
   return import("@tidemark/jobs");
+}
+
+/** The BullMQ-free half of the contract (payloads and the dispatcher) for `--direct`. */
+function loadContract() {
+  return import("@tidemark/jobs/contract");
 }
 
 // setTimeout's ceiling (~24.8 days): "wait for as long as the job takes".
@@ -49,25 +32,6 @@ async function onInterrupt<T>(handler: () => void, fn: () => Promise<T>): Promis
     return await fn();
   } finally {
     process.off("SIGINT", handler);
-  }
-}
-
-/** The engine call behind a job, in this process. */
-function callEngine(
-  cli: CliContext,
-  request: JobRequest,
-  onProgress: (event: ProgressEvent) => void,
-  shouldStop: () => boolean,
-): Promise<JobResults[JobRequest["name"]]> {
-  switch (request.name) {
-    case "upgrade":
-      return upgrade(cli.engine, { ...request.payload, onProgress, shouldStop });
-    case "rollback":
-      return rollback(cli.engine, { ...request.payload, onProgress, shouldStop });
-    case "backup":
-      return backup(cli.engine, { ...request.payload, reason: "manual" });
-    case "restore":
-      return restore(cli.engine, { ...request.payload, onProgress });
   }
 }
 
@@ -88,19 +52,18 @@ async function runDirect(cli: CliContext, request: JobRequest, progress: Progres
     process.stderr.write("\nAborted; the statement in progress is rolled back by PostgreSQL.\n");
     process.exit(130);
   };
+  const { dispatchJob } = await loadContract();
   return onInterrupt(interrupt, () =>
-    callEngine(
-      cli,
-      request,
-      (e) => progress.event(e),
-      () => stopRequested,
-    ),
+    dispatchJob(request.name, request.payload, cli.engine, {
+      onProgress: (e) => progress.event(e),
+      shouldStop: () => stopRequested,
+    }),
   );
 }
 
 /** Queue mode: enqueue, say who is waiting for what, stream progress, and return the job's result. */
 async function runQueued(cli: CliContext, request: JobRequest, progress: Progress) {
-  const { createMigrationsQueue, currentRequester, unwrapJobFailure } = await loadJobs();
+  const { createMigrationsQueue, currentRequester, unwrapJobFailure } = await loadQueue();
   const queue = createMigrationsQueue(cli.config.queue, { logger: cli.logger });
   try {
     const payload = { ...request.payload, requestedBy: currentRequester("cli") };
@@ -138,13 +101,13 @@ async function runQueued(cli: CliContext, request: JobRequest, progress: Progres
  * enqueued for the worker and its progress streamed back. Either way the caller gets the
  * job's result or its error.
  */
-export async function runJob<N extends JobRequest["name"]>(
+export async function runJob<N extends JobName>(
   cli: CliContext,
   request: Extract<JobRequest, { name: N }>,
   options: RunJobOptions,
 ): Promise<JobResults[N]> {
   // Same validation in both modes, so a bad label fails the same way with or without a worker.
-  const { parsePayload, currentRequester } = await loadJobs();
+  const { parsePayload, currentRequester } = await loadContract();
   parsePayload(request.name, { ...request.payload, requestedBy: currentRequester("cli") });
   const progress = createProgress({ json: options.json });
   try {

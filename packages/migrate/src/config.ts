@@ -19,32 +19,23 @@ export const engineDefaults = {
   lockWaitMs: 15 * 60_000,
   environment: "development",
   logLevel: "info",
+  /** The CLI prints its own report on stdout; engine info lines on stderr would repeat it. */
+  cliLogLevel: "warn",
 } as const;
+
+/** A PostgreSQL connection string; the message never echoes the value (it may carry a password). */
+export const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+  message: "must be a postgres:// or postgresql:// URL",
+});
 
 /** pino's levels, in the order `LOG_LEVEL` accepts them. */
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Settings the engine reads from the environment; `describe` texts feed the README and `--help`. */
 export const engineEnvSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    // The message never echoes the value: a malformed URL may still carry a password.
-    .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
-      message: "must be a postgres:// or postgresql:// URL",
-    })
+  DATABASE_URL: postgresUrl
     .default(engineDefaults.databaseUrl)
     .describe("database to migrate; created if it does not exist"),
-  TIDEMARK_SCRATCH_URL: z
-    .string()
-    .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
-      message: "must be a postgres:// or postgresql:// URL",
-    })
-    .optional()
-    .meta({
-      description:
-        "server on which `create` and `init` prove a migration in throw-away databases (its role needs CREATEDB)",
-      shownDefault: "the server of `DATABASE_URL`",
-    }),
   BACKUP_DIR: z
     .string()
     .min(1)
@@ -95,8 +86,8 @@ export const engineEnvSchema = z.object({
     .optional()
     .meta({
       description:
-        "pino level; logs are JSON, pretty on a TTY. The CLI logs on stderr and defaults to `warn`, its report is on stdout",
-      shownDefault: `\`${engineDefaults.logLevel}\``,
+        "pino level; logs are JSON, pretty on a TTY (the CLI logs on stderr, its report is on stdout)",
+      shownDefault: `\`${engineDefaults.logLevel}\`; the CLI: \`${engineDefaults.cliLogLevel}\``,
     }),
   // Set by pnpm to the directory it was invoked from (scripts themselves run in the package dir).
   INIT_CWD: z.string().optional().meta({ hidden: true }),
@@ -105,8 +96,6 @@ export const engineEnvSchema = z.object({
 /** Validated engine configuration. */
 export interface EngineConfig {
   databaseUrl: string;
-  /** Server for the throw-away databases of `create`/`init`; unset means the server of `databaseUrl`. */
-  scratchUrl?: string;
   backupDir: string;
   backupKeep: number;
   /** `TIDEMARK_ENV`, else `NODE_ENV`, else `development`. */
@@ -154,7 +143,6 @@ export function engineConfigFrom(e: EngineEnv, cwd: string = process.cwd()): Eng
   const base = e.INIT_CWD ?? cwd;
   return {
     databaseUrl: e.DATABASE_URL,
-    scratchUrl: e.TIDEMARK_SCRATCH_URL,
     backupDir: path.resolve(base, e.BACKUP_DIR),
     backupKeep: e.BACKUP_KEEP,
     environment: e.TIDEMARK_ENV ?? e.NODE_ENV ?? engineDefaults.environment,

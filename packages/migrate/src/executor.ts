@@ -1,6 +1,6 @@
 import { engineDefaults } from "./config.js";
 import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
-import { TidemarkError } from "./errors.js";
+import { connectionLostCodes as SESSION_ENDED, TidemarkError } from "./errors.js";
 import { oneTripScript, runOneTrip } from "./one-trip.js";
 import { invalidIndexes } from "./session.js";
 import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "./state.js";
@@ -63,8 +63,6 @@ async function importCodeMigration(file: string): Promise<CodeMigration> {
   return (await createJiti(import.meta.url, { moduleCache: false }).import(file)) as CodeMigration;
 }
 const LOCK_NOT_AVAILABLE = "55P03";
-/** Backend terminated (admin shutdown, crash, server restart) or the socket closed under us. */
-const SESSION_ENDED = new Set(["57P01", "57P02", "57P03", "CONNECTION_CLOSED", "CONNECTION_DESTROYED"]);
 
 async function loadBody(ctx: EngineContext, m: Migration, direction: "up" | "down"): Promise<Body> {
   if (m.kind === "ts") {

@@ -4,6 +4,7 @@ export { readTables } from "./catalog.js";
 export * from "./config.js";
 export * from "./connection.js";
 export * from "./context.js";
+export * from "./env-docs.js";
 export * from "./errors.js";
 export type { CodeMigrationContext } from "./executor.js";
 export * from "./hash.js";

@@ -1,3 +1,5 @@
+export type { RunReport, StepReport } from "./reports.js";
+
 /** Who asked for a run; recorded in `tidemark.history.applied_by`. */
 export interface Actor {
   via: "cli" | "api" | "worker" | "test";
@@ -31,28 +33,6 @@ export interface Migration {
   checksum: string;
   /** Absolute path of `NNNN_tag.down.sql`, when present (TS migrations carry their own down). */
   downFile?: string;
-}
-
-/** What a migration run did, returned to the CLI, the API and as a job's result. */
-export interface RunReport {
-  direction: "up" | "down";
-  from: string | null;
-  to: string | null;
-  dryRun: boolean;
-  steps: StepReport[];
-  /** Restore point taken before a destructive run, if any. */
-  backupFile?: string;
-  /** Set when the run stopped early because shutdown was requested. */
-  interrupted?: boolean;
-}
-
-/** One migration applied or rolled back during a run. */
-export interface StepReport {
-  revision: string;
-  direction: "up" | "down";
-  durationMs: number;
-  /** Statements that actually ran (environment-filtered). */
-  statements: number;
 }
 
 /** Progress notifications, one per step boundary; the worker forwards them to BullMQ. */

@@ -109,7 +109,7 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
           }
         : undefined,
       databaseUrl: cli.engine.databaseUrl,
-      scratchUrl: cli.config.engine.scratchUrl,
+      scratchUrl: cli.config.scratchUrl,
       logger: cli.logger,
     }),
   );

@@ -3,6 +3,7 @@ import { TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { withMigrationLock } from "../lock.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
+import type { RestoreReport } from "../reports.js";
 import {
   currentRevision,
   ensureStateTables,
@@ -34,18 +35,7 @@ export interface RestoreOptions extends PgToolOptions {
 }
 
 /** What a restore did and where the database stands now. */
-export interface RestoreReport {
-  /** Absolute path of the restored dump. */
-  file: string;
-  /** The backup taken just before, the way back from this restore; null with `noBackup`. */
-  safetyBackup: string | null;
-  /** Revision now in the database, read back after the restore. */
-  revision: string | null;
-  /** Migrations an `upgrade` would apply now, in order. */
-  pending: string[];
-  /** Tables that exist in the database but not in the dump; `--clean` cannot know to drop them. */
-  extraTables: string[];
-}
+export type { RestoreReport } from "../reports.js";
 
 function invalid(file: string, message: string, cause?: unknown): TidemarkError {
   return new TidemarkError("TM_BACKUP_INVALID", `${file}: ${message}`, { cause, details: { file } });
@@ -262,7 +252,11 @@ async function safetyBackup(
     });
   } catch (err) {
     if (err instanceof TidemarkError && err.code === "TM_BACKUP_FAILED") {
-      err.message = `Restore not started, the database is unchanged: the safety backup failed. ${err.message} To restore without a safety backup, pass --no-backup.`;
+      throw new TidemarkError(
+        "TM_BACKUP_FAILED",
+        `Restore not started, the database is unchanged: the safety backup failed. ${err.message} To restore without a safety backup, pass --no-backup.`,
+        { cause: err, details: err.details },
+      );
     }
     throw err;
   }
