@@ -1,16 +1,18 @@
 import { rm } from "node:fs/promises";
 import { migrationsDir } from "@tidemark/db";
 import {
+  addMigration,
+  BROKEN_MIGRATION,
   copyMigrations,
   createTempDatabase,
   dropDatabase,
   dropQueuePrefix,
   redisUrl,
+  rewriteMigration,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../support/migrations.js";
 import { spawnApi, spawnWorker, stopAll, waitForHealth, waitForReady } from "../support/processes.js";
 
 /** End to end: the built API and worker as separate processes on real PostgreSQL and Redis. */

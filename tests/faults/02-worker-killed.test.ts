@@ -1,6 +1,5 @@
-import { adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { waitForReady } from "../support/processes.js";
 import {
   appliedCounts,

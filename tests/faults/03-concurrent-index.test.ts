@@ -1,7 +1,6 @@
-import { adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl } from "@tidemark/testkit";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { appliedCounts, backendsRunning, historyRows, migrateTo, withSql } from "./support/database.js";
 import { eventually, kill9, spawnCli } from "./support/processes.js";
 import { createScenario, useScenarios } from "./support/scenario.js";

@@ -1,6 +1,6 @@
+import { addMigration } from "@tidemark/testkit";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { appliedCounts, columnsOf, historyRows, migrateTo, withSql } from "./support/database.js";
 import { isRunning, spawnCli } from "./support/processes.js";
 import { createScenario, useScenarios } from "./support/scenario.js";

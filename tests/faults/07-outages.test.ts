@@ -1,7 +1,6 @@
 import { createMigrationsQueue, currentRequester } from "@tidemark/jobs";
-import { adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { waitForReady } from "../support/processes.js";
 import {
   appliedCounts,

@@ -1,9 +1,8 @@
 import { stat } from "node:fs/promises";
 import { createMigrationsQueue } from "@tidemark/jobs";
-import { redisUrl } from "@tidemark/testkit";
+import { addMigration, BROKEN_MIGRATION, redisUrl, rewriteMigration } from "@tidemark/testkit";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../support/migrations.js";
 import { waitForReady } from "../support/processes.js";
 import { historyRows } from "./support/database.js";
 import { eventually } from "./support/processes.js";

@@ -1,10 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrationsDir } from "@tidemark/db";
-import { type EngineContext, type HistoryRow, history, withDatabase } from "@tidemark/migrate";
-import { copyMigrations, memoryLogger } from "@tidemark/testkit";
+import {
+  createEngineContext,
+  type EngineContext,
+  type HistoryRow,
+  history,
+  withDatabase,
+} from "@tidemark/migrate";
+import { addMigration, copyMigrations, memoryLogger } from "@tidemark/testkit";
 
 const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
@@ -21,35 +25,23 @@ export const AFTER_SLOW = "0006_after_slow";
  */
 export async function slowMigrations(seconds = 3): Promise<string> {
   const dir = await copyMigrations(migrationsDir);
-  const journalFile = path.join(dir, "meta", "_journal.json");
-  const journal = JSON.parse(await readFile(journalFile, "utf8")) as {
-    entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[];
-  };
-  const last = journal.entries.at(-1);
-  if (!last) throw new Error("the seed journal is empty");
-  for (const [i, tag] of [SLOW, AFTER_SLOW].entries()) {
-    journal.entries.push({ ...last, idx: last.idx + 1 + i, when: last.when + 1000 * (i + 1), tag });
-  }
-  await writeFile(journalFile, JSON.stringify(journal, null, 2));
-  await writeFile(path.join(dir, `${SLOW}.sql`), `SELECT pg_sleep(${seconds});\n`);
-  await writeFile(path.join(dir, `${SLOW}.down.sql`), "SELECT 1;\n");
-  await writeFile(
-    path.join(dir, `${AFTER_SLOW}.sql`),
+  await addMigration(dir, SLOW, `SELECT pg_sleep(${seconds});\n`, "SELECT 1;\n");
+  await addMigration(
+    dir,
+    AFTER_SLOW,
     'CREATE TABLE "after_slow" ("id" serial PRIMARY KEY);\n',
+    'DROP TABLE "after_slow";\n',
   );
-  await writeFile(path.join(dir, `${AFTER_SLOW}.down.sql`), 'DROP TABLE "after_slow";\n');
   return dir;
 }
 
 /** An engine context for reading a test database's history. */
 export function readerContext(databaseUrl: string, dir = migrationsDir): EngineContext {
-  return {
-    databaseUrl,
-    migrationsDir: dir,
-    environment: "test",
-    actor: { via: "test", host: "vitest", pid: process.pid },
-    logger: memoryLogger(),
-  };
+  return createEngineContext(
+    { databaseUrl, migrationsDir: dir, environment: "test" },
+    { via: "test", host: "vitest", pid: process.pid },
+    memoryLogger(),
+  );
 }
 
 /** `tidemark.history` oldest first. */

@@ -102,27 +102,4 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Poll `fn` until it returns a truthy value; fail with the last value seen after `timeoutMs`. */
-export async function eventually<T>(
-  fn: () => Promise<T> | T,
-  what: string,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value as NonNullable<T>;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const seen = last instanceof Error ? last.message : String(last);
-      throw new Error(`timed out waiting for ${what} (last: ${seen})`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { eventually } from "@tidemark/testkit";
