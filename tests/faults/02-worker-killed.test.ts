@@ -1,6 +1,6 @@
-import { addMigration, adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl, eventually } from "@tidemark/testkit";
+import { kill9, waitForReady } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
-import { waitForReady } from "../support/processes.js";
 import {
   appliedCounts,
   backendsRunning,
@@ -10,7 +10,6 @@ import {
   migrateTo,
   schemaDump,
 } from "./support/database.js";
-import { eventually, kill9 } from "./support/processes.js";
 import { createScenario, http, referenceSchema, type Scenario, useScenarios } from "./support/scenario.js";
 
 /** Three statements in one transaction; the worker is killed while the second one sleeps. */

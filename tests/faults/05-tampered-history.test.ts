@@ -1,9 +1,8 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { addMigration, editJournal } from "@tidemark/testkit";
+import { addMigration, editJournal, eventually } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
 import { drizzleRows, historyRows, migrateTo, schemaDump } from "./support/database.js";
-import { eventually } from "./support/processes.js";
 import { createScenario, http, type Scenario, useScenarios } from "./support/scenario.js";
 
 /** A pending migration that must never run while the history is inconsistent. */

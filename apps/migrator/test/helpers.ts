@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
 import { migrationsDir } from "@tidemark/db";
 import {
   createEngineContext,
@@ -9,8 +8,7 @@ import {
   withDatabase,
 } from "@tidemark/migrate";
 import { addMigration, copyMigrations, memoryLogger } from "@tidemark/testkit";
-
-const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+import { assertBuilt, childEnv, ManagedProcess, workerMain } from "@tidemark/testkit/processes";
 
 /** A requestedBy for test payloads. */
 export const testRequester = { via: "test" as const, host: "vitest", pid: process.pid };
@@ -57,72 +55,15 @@ export async function hasStateTables(databaseUrl: string): Promise<boolean> {
   });
 }
 
-/** One pino line of a spawned worker. */
-export type LogLine = { msg?: string; level: number; [k: string]: unknown };
-
-/** A worker process started from the built `dist/main.js`. */
-export interface WorkerProcess {
-  child: ChildProcess;
-  lines: LogLine[];
-  /** Resolves with the first log line whose msg matches (and that passes `where`). */
-  waitForLog(msg: string | RegExp, where?: (line: LogLine) => boolean): Promise<LogLine>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Everything written to stderr so far. */
-  stderr(): string;
-}
-
-/** Spawn `node dist/main.js` with the given environment added to a minimal one. */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", TIDEMARK_WORKER_STALLED_MS: "1000", ...env },
+/**
+ * Spawn the built worker with the testkit's process harness and a one-second stalled-job
+ * check; does not wait for it to be ready.
+ */
+export function spawnWorker(env: Record<string, string>): ManagedProcess {
+  assertBuilt(workerMain);
+  const child = spawn(process.execPath, [workerMain], {
+    env: childEnv({ TIDEMARK_WORKER_STALLED_MS: "1000", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const lines: LogLine[] = [];
-  const waiters = new Set<() => void>();
-  let buffer = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    buffer += chunk;
-    const parts = buffer.split("\n");
-    buffer = parts.pop() ?? "";
-    for (const part of parts) {
-      try {
-        lines.push(JSON.parse(part) as LogLine);
-      } catch {
-        lines.push({ level: 30, msg: part });
-      }
-    }
-    for (const w of waiters) w();
-  });
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (c: string) => {
-    stderr += c;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on("exit", (code, signal) => {
-      for (const w of waiters) w();
-      resolve({ code, signal });
-    });
-  });
-  const waitForLog = (msg: string | RegExp, where: (line: LogLine) => boolean = () => true) =>
-    new Promise<LogLine>((resolve, reject) => {
-      const check = () => {
-        const hit = lines.find(
-          (l) => (typeof msg === "string" ? l.msg === msg : msg.test(l.msg ?? "")) && where(l),
-        );
-        if (hit) {
-          waiters.delete(check);
-          resolve(hit);
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `worker exited before logging "${msg}". stderr: ${stderr}\nstdout: ${JSON.stringify(lines)}`,
-            ),
-          );
-        }
-      };
-      waiters.add(check);
-      check();
-    });
-  return { child, lines, waitForLog, exited, stderr: () => stderr };
+  return new ManagedProcess("worker", child);
 }

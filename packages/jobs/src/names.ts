@@ -1,4 +1,4 @@
-/** The BullMQ queue every Tidemark process shares (DESIGN §6). */
+/** The BullMQ queue every Tidemark process shares (see ARCHITECTURE.md). */
 export const QUEUE_NAME = "migrations";
 
 /** The jobs a worker knows how to run. */
