@@ -18,7 +18,7 @@ export { analyze, type MigrationState } from "./plan.js";
 export * from "./redact.js";
 export * from "./reports.js";
 export * from "./rollback.js";
-export { DEFAULT_LOCK_TIMEOUT_MS, invalidIndexes } from "./session.js";
+export { invalidIndexes } from "./session.js";
 export * from "./stamp.js";
 export * from "./state.js";
 export { BREAKPOINT, parseScript, type SqlBlock, type SqlScript } from "./statements.js";

@@ -2,12 +2,9 @@ import { engineDefaults } from "./config.js";
 import type { Sql } from "./connection.js";
 import type { EngineContext } from "./types.js";
 
-/** Default lock_timeout, kept as an export for callers that show it; the value lives in config.ts. */
-export const DEFAULT_LOCK_TIMEOUT_MS = engineDefaults.lockTimeoutMs;
-
-/** Apply the migrating session's timeouts (DESIGN §4). */
+/** Apply the migrating session's timeouts (defaults in config.ts). */
 export async function configureSession(sql: Sql, ctx: EngineContext): Promise<void> {
-  const lockTimeout = ctx.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const lockTimeout = ctx.lockTimeoutMs ?? engineDefaults.lockTimeoutMs;
   const statementTimeout = ctx.statementTimeoutMs ?? engineDefaults.statementTimeoutMs;
   await sql
     .unsafe(
