@@ -11,7 +11,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tidemark\/(db|migrate|jobs|testkit)$/, replacement: `${root}packages/$1/src/index.ts` },
-      { find: /^@tidemark\/(db|jobs)\/(.*)$/, replacement: `${root}packages/$1/src/$2.ts` },
+      { find: /^@tidemark\/(db|jobs|testkit)\/(.*)$/, replacement: `${root}packages/$1/src/$2.ts` },
     ],
   },
   test: {

@@ -9,9 +9,9 @@ import {
   redisUrl,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
+import { type ApiProcess, spawnApi, spawnWorker, stopAll, waitForReady } from "@tidemark/testkit/processes";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiProcess, spawnApi, spawnWorker, stopAll, waitForReady } from "../support/processes.js";
 
 /** Eight API instances booting at once must share the migration, never repeat it. */
 

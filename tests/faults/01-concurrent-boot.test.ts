@@ -1,8 +1,7 @@
 import { createMigrationsQueue, currentRequester } from "@tidemark/jobs";
-import { redisUrl } from "@tidemark/testkit";
+import { addMigration, redisUrl } from "@tidemark/testkit";
+import { waitForReady } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
-import { waitForReady } from "../support/processes.js";
 import { appliedCounts, drizzleRows, historyRows, schemaDump, withSql } from "./support/database.js";
 import { createScenario, referenceSchema, useScenarios } from "./support/scenario.js";
 

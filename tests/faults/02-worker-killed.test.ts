@@ -1,7 +1,6 @@
-import { adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl, eventually } from "@tidemark/testkit";
+import { kill9, waitForReady } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
-import { waitForReady } from "../support/processes.js";
 import {
   appliedCounts,
   backendsRunning,
@@ -11,7 +10,6 @@ import {
   migrateTo,
   schemaDump,
 } from "./support/database.js";
-import { eventually, kill9 } from "./support/processes.js";
 import {
   ADMIN_TOKEN,
   createScenario,

@@ -1,9 +1,8 @@
-import { adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl, eventually } from "@tidemark/testkit";
+import { kill9, spawnCli } from "@tidemark/testkit/processes";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { appliedCounts, backendsRunning, historyRows, migrateTo, withSql } from "./support/database.js";
-import { eventually, kill9, spawnCli } from "./support/processes.js";
 import { createScenario, useScenarios } from "./support/scenario.js";
 
 const INDEX = "users_email_lower_idx";

@@ -1,6 +1,6 @@
 import path from "node:path";
+import { addMigration } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { appliedCounts, drizzleRows, historyRows, migrateTo, schemaDump } from "./support/database.js";
 import { createScenario, referenceSchema, useScenarios } from "./support/scenario.js";
 

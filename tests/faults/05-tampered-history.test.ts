@@ -1,9 +1,8 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { addMigration, editJournal, eventually } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { drizzleRows, historyRows, migrateTo, schemaDump } from "./support/database.js";
-import { eventually } from "./support/processes.js";
 import { createScenario, http, type Scenario, useScenarios } from "./support/scenario.js";
 
 /** A pending migration that must never run while the history is inconsistent. */
@@ -28,17 +27,6 @@ async function appliedScenario(): Promise<Scenario> {
   await migrateTo(s.db.url, s.migrationsDir);
   await addMigration(s.migrationsDir, PENDING.tag, PENDING.up, PENDING.down);
   return s;
-}
-
-interface JournalFile {
-  entries: { idx: number; when: number; tag: string }[];
-}
-
-async function editJournal(dir: string, edit: (j: JournalFile) => void): Promise<void> {
-  const file = path.join(dir, "meta", "_journal.json");
-  const journal = JSON.parse(await readFile(file, "utf8")) as JournalFile;
-  edit(journal);
-  await writeFile(file, `${JSON.stringify(journal, null, 2)}\n`);
 }
 
 describe("case 5: an applied file edited or deleted, or a pending one older than the applied ones", () => {

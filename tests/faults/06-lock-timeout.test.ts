@@ -1,8 +1,8 @@
+import { addMigration } from "@tidemark/testkit";
+import { isRunning, spawnCli } from "@tidemark/testkit/processes";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
 import { appliedCounts, columnsOf, historyRows, migrateTo, withSql } from "./support/database.js";
-import { isRunning, spawnCli } from "./support/processes.js";
 import { createScenario, useScenarios } from "./support/scenario.js";
 
 const NICKNAME = {

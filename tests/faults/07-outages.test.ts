@@ -1,8 +1,7 @@
 import { createMigrationsQueue, currentRequester } from "@tidemark/jobs";
-import { adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl, eventually } from "@tidemark/testkit";
+import { isRunning, kill9, spawnCli, waitForReady } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
-import { waitForReady } from "../support/processes.js";
 import {
   appliedCounts,
   backendsRunning,
@@ -11,7 +10,6 @@ import {
   migrateTo,
   withSql,
 } from "./support/database.js";
-import { eventually, isRunning, kill9, spawnCli } from "./support/processes.js";
 import { ownRedis } from "./support/redis.js";
 import { createScenario, http, type Scenario, useScenarios } from "./support/scenario.js";
 
@@ -58,7 +56,11 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
       expect(JSON.stringify(degraded.failure)).toContain("MIGRATE_ON_BOOT=inline");
       // Liveness and status stay up while degraded.
       expect((await http(`${api.url}/health/live`)).status).toBe(200);
-      expect((await http(`${api.url}/migrations/status`)).status).toBe(200);
+      const status = await http(`${api.url}/migrations/status`);
+      expect(status.status).toBe(200);
+      expect(status.body).toMatchObject({ pending: expect.any(Array), queue: { counts: null } });
+      expect(String((status.body.queue as { reason?: unknown }).reason)).toMatch(/queue unavailable/);
+      expect((await http(`${api.url}/users`)).status).toBe(503);
       await worker.waitForLog("Redis unavailable; retrying");
       expect(isRunning(worker)).toBe(true);
 

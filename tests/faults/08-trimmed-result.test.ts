@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createMigrationsQueue, QUEUE_NAME } from "@tidemark/jobs";
-import { redisUrl } from "@tidemark/testkit";
+import { eventually, redisUrl } from "@tidemark/testkit";
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { migrateTo } from "./support/database.js";
-import { eventually } from "./support/processes.js";
 import { ADMIN_TOKEN, createScenario, http, useScenarios } from "./support/scenario.js";
 
 const requestedBy = { via: "test" as const, host: "faults", pid: process.pid };

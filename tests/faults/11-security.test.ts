@@ -1,12 +1,10 @@
 import { stat } from "node:fs/promises";
 import { createMigrationsQueue } from "@tidemark/jobs";
-import { redisUrl } from "@tidemark/testkit";
+import { addMigration, BROKEN_MIGRATION, eventually, redisUrl, rewriteMigration } from "@tidemark/testkit";
+import { waitForReady } from "@tidemark/testkit/processes";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../support/migrations.js";
-import { waitForReady } from "../support/processes.js";
 import { historyRows } from "./support/database.js";
-import { eventually } from "./support/processes.js";
 import { ADMIN_TOKEN, createScenario, http, useScenarios } from "./support/scenario.js";
 
 /** The password in every DATABASE_URL of this case; trust auth accepts any, so it is only bait. */

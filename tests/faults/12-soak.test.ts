@@ -1,10 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { createMigrationsQueue, currentRequester, type MigrationsQueue } from "@tidemark/jobs";
 import { redisUrl } from "@tidemark/testkit";
+import { isRunning, type ManagedProcess } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
-import type { ManagedProcess } from "../support/processes.js";
 import { drizzleRows, type HistoryEntry, historyRows, migrateTo, schemaDump } from "./support/database.js";
-import { isRunning } from "./support/processes.js";
 import { createScenario, referenceSchema, type Scenario, useScenarios } from "./support/scenario.js";
 
 /** One request of a soak client. */

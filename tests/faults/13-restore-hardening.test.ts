@@ -1,11 +1,11 @@
 import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import { backup, MIGRATION_LOCK_KEY } from "@tidemark/migrate";
-import { adminUrl, createTempDatabase, dropDatabase } from "@tidemark/testkit";
+import { adminUrl, createTempDatabase, dropDatabase, eventually } from "@tidemark/testkit";
+import { spawnCli } from "@tidemark/testkit/processes";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { historyRows, migrateTo, schemaDump, setupContext, withSql } from "./support/database.js";
-import { eventually, spawnCli } from "./support/processes.js";
 import { ADMIN_TOKEN, createScenario, http, type Scenario, useScenarios } from "./support/scenario.js";
 
 const SECRET_LITERAL = "TOPSECRET-LITERAL-42";

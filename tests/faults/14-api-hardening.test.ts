@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { QUEUE_NAME } from "@tidemark/jobs";
+import { eventually } from "@tidemark/testkit";
+import { apiMain, assertBuilt, childEnv } from "@tidemark/testkit/processes";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import { apiMain, assertBuilt, childEnv } from "../support/processes.js";
 import { historyRows, migrateTo } from "./support/database.js";
-import { eventually } from "./support/processes.js";
 import { ownRedis } from "./support/redis.js";
 import { ADMIN_TOKEN, createScenario, http, useScenarios } from "./support/scenario.js";
 

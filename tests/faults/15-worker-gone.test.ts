@@ -1,12 +1,18 @@
 import { spawn } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { adminUrl } from "@tidemark/testkit";
+import { addMigration, adminUrl, eventually } from "@tidemark/testkit";
+import {
+  childEnv,
+  cliMain,
+  isRunning,
+  kill9,
+  ManagedProcess,
+  spawnCli,
+  waitForHealth,
+} from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
-import { addMigration } from "../support/migrations.js";
-import { childEnv, ManagedProcess, waitForHealth } from "../support/processes.js";
 import { appliedCounts, backendsRunning, drizzleRows, historyRows, migrateTo } from "./support/database.js";
-import { cliMain, eventually, isRunning, kill9, spawnCli } from "./support/processes.js";
 import { createScenario, type Scenario, useScenarios } from "./support/scenario.js";
 
 const NO_WORKER_MS = 3000;

@@ -7,8 +7,8 @@ import {
   redisUrl,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
+import { childEnv, repoRoot } from "@tidemark/testkit/processes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childEnv, repoRoot } from "../support/processes.js";
 
 /** `pnpm start`'s output, one line at a time, with the pino JSON of each app parsed. */
 class Supervised {

@@ -1,6 +1,6 @@
 import { createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
+import { runCli as cli } from "@tidemark/testkit/processes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli } from "../support/cli.js";
 
 /** --json failures are one JSON document on stdout; hints name commands as the user typed them. */
 

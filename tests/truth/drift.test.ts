@@ -1,7 +1,6 @@
-import { createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
+import { createTempDatabase, dropDatabase, runSql as query, tempDir } from "@tidemark/testkit";
+import { runCli as cli, spawnApi, stopAll, waitForReady } from "@tidemark/testkit/processes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, query } from "../support/cli.js";
-import { spawnApi, stopAll, waitForReady } from "../support/processes.js";
 
 /** Changes made to the schema outside migrations show up in status, verify and the API. */
 

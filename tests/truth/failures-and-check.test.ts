@@ -1,11 +1,17 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { migrationsDir } from "@tidemark/db";
-import { copyMigrations, createTempDatabase, dropDatabase } from "@tidemark/testkit";
+import {
+  addMigration,
+  BROKEN_MIGRATION,
+  copyMigrations,
+  createTempDatabase,
+  dropDatabase,
+  runSql as query,
+  rewriteMigration,
+} from "@tidemark/testkit";
+import { runCli as cli, spawnApi, stopAll, waitForHealth } from "@tidemark/testkit/processes";
 import { afterAll, describe, expect, it } from "vitest";
-import { cli, query } from "../support/cli.js";
-import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../support/migrations.js";
-import { spawnApi, stopAll, waitForHealth } from "../support/processes.js";
 
 /** A failure is the current state only until something supersedes it; status --check gates CI. */
 

@@ -1,6 +1,6 @@
-import { createTempDatabase, dropDatabase } from "@tidemark/testkit";
+import { createTempDatabase, dropDatabase, runSql as query } from "@tidemark/testkit";
+import { runCli as cli } from "@tidemark/testkit/processes";
 import { afterAll, describe, expect, it } from "vitest";
-import { cli, query } from "../support/cli.js";
 
 /** stamp says what it marks and forgets, never changes the schema, and status shows the mismatch. */
 

@@ -2,13 +2,20 @@ import {
   createTempDatabase,
   dropDatabase,
   dropQueuePrefix,
+  runSql as query,
   redisUrl,
   tempDir,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
+import {
+  runCli as cli,
+  type ManagedProcess,
+  spawnApi,
+  spawnWorker,
+  stopAll,
+  waitForHealth,
+} from "@tidemark/testkit/processes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, query } from "../support/cli.js";
-import { type ManagedProcess, spawnApi, spawnWorker, stopAll, waitForHealth } from "../support/processes.js";
 
 /** A worker and a CLI that read different DATABASE_URLs must never report each other's runs. */
 

@@ -1,8 +1,8 @@
 import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/contract";
-import { type EngineConfig, engineEnvSchema, loadEngineConfig, parseEnv } from "@tidemark/migrate";
+import { type EngineConfig, engineConfigFrom, engineEnvSchema, parseEnv } from "@tidemark/migrate";
 import { z } from "zod";
 
-/** How the API brings the schema up to date at boot (DESIGN §7). */
+/** How the API brings the schema up to date at boot (docs/api.md). */
 export type MigrateOnBoot = "queue" | "inline" | "off";
 
 /**
@@ -14,23 +14,56 @@ const tokenSchema = z
   .min(16, "must be at least 16 characters (use `openssl rand -hex 32`)")
   .regex(/^\S+$/, "must not contain spaces, tabs or newlines (use `openssl rand -hex 32`)");
 
-/** The API's environment: the engine's and the queue's variables plus its own (DESIGN §10). */
+/** The API's environment: the engine's and the queue's variables plus its own. */
 export const apiEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe("port the API listens on"),
   // Loopback by default so a dev machine never exposes the admin routes by accident;
   // containers set HOST=0.0.0.0 explicitly.
-  HOST: z.string().min(1).default("127.0.0.1"),
-  ADMIN_TOKEN: tokenSchema.optional(),
-  // Reads the details of status, history and jobs; ADMIN_TOKEN reads them too.
-  STATUS_TOKEN: tokenSchema.optional(),
-  // Per client and route, on the read routes that query the database.
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
-  // Jobs the API follows at once; beyond that POST /migrations/jobs answers 429.
-  MAX_WATCHED_JOBS: z.coerce.number().int().positive().default(100),
-  MIGRATE_ON_BOOT: z.enum(["queue", "inline", "off"]).default("queue"),
-  MIGRATE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
-  /** With no worker connected this long, the boot wait ends (degraded) instead of running out MIGRATE_TIMEOUT_MS. */
-  TIDEMARK_NO_WORKER_MS: z.coerce.number().int().min(1).default(10_000),
+  HOST: z
+    .string()
+    .min(1)
+    .default("127.0.0.1")
+    .describe("address the API listens on (`0.0.0.0` in a container)"),
+  ADMIN_TOKEN: tokenSchema.optional().meta({
+    description:
+      "Bearer token for `POST /migrations/jobs` (≥ 16 chars, no whitespace); unset disables the endpoint; also reads what `STATUS_TOKEN` reads",
+    shownDefault: "unset",
+  }),
+  STATUS_TOKEN: tokenSchema.optional().meta({
+    description:
+      "Bearer token for status details, `/migrations/history` and `GET /migrations/jobs/:id` (see `docs/security.md`)",
+    shownDefault: "unset",
+  }),
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(600)
+    .describe("requests per client and minute on each database-reading route (429 beyond)"),
+  MAX_WATCHED_JOBS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100)
+    .describe("enqueued jobs the API follows at once (429 with `Retry-After` beyond)"),
+  MIGRATE_ON_BOOT: z
+    .enum(["queue", "inline", "off"])
+    .default("queue")
+    .describe("`queue` (through the worker), `inline` (in-process, for serverless without a worker), `off`"),
+  MIGRATE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(120_000)
+    .describe("how long boot waits for the upgrade job (with no worker connected it gives up sooner)"),
+  TIDEMARK_NO_WORKER_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10_000)
+    .describe(
+      "with no worker connected this long, the boot wait ends in degraded mode (the job stays queued)",
+    ),
 });
 
 /** Validated API configuration. */
@@ -59,8 +92,9 @@ type Env = Record<string, string | undefined>;
 /** Read the API's configuration from `env` (default `process.env`), reporting every problem at once. */
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const e = parseEnv(apiEnvSchema, env);
+  const engine = engineConfigFrom(e);
   return {
-    engine: loadEngineConfig(env),
+    engine,
     queue: { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX },
     port: e.PORT,
     host: e.HOST,
@@ -71,6 +105,6 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     migrateOnBoot: e.MIGRATE_ON_BOOT,
     migrateTimeoutMs: e.MIGRATE_TIMEOUT_MS,
     noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,
-    logLevel: e.LOG_LEVEL,
+    logLevel: engine.logLevel,
   };
 }

@@ -1,25 +1,16 @@
-import { hostname } from "node:os";
-import { migrationsDir } from "@tidemark/db";
-import { type EngineContext, isMissingDatabase, type Sql } from "@tidemark/migrate";
+import {
+  createEngineContext,
+  type EngineContext,
+  isMissingDatabase,
+  processActor,
+  type Sql,
+} from "@tidemark/migrate";
 import type { Logger } from "pino";
 import type { ApiConfig } from "./config.js";
 
 /** The engine context of this process: the API's own pool serves the read-only commands. */
 export function engineContext(config: ApiConfig, logger: Logger, sql: Sql): EngineContext {
-  const e = config.engine;
-  return {
-    databaseUrl: e.databaseUrl,
-    migrationsDir: e.migrationsDir ?? migrationsDir,
-    environment: e.environment,
-    actor: { via: "api", host: hostname(), pid: process.pid },
-    logger,
-    lockTimeoutMs: e.lockTimeoutMs,
-    statementTimeoutMs: e.statementTimeoutMs,
-    lockRetries: e.lockRetries,
-    backupDir: e.backupDir,
-    backupKeep: e.backupKeep,
-    sql,
-  };
+  return createEngineContext(config.engine, processActor("api"), logger, { sql });
 }
 
 /**

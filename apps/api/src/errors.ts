@@ -1,6 +1,12 @@
-import { isTidemarkError, redactUrls, TidemarkError } from "@tidemark/migrate";
+import {
+  type ErrorCode,
+  errorCodes,
+  isConnectionLost,
+  isTidemarkError,
+  redactUrls,
+  TidemarkError,
+} from "@tidemark/migrate";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isConnectionError } from "./failure.js";
 
 /** The one error shape every route answers with. */
 export interface ErrorBody {
@@ -26,6 +32,15 @@ function body(code: string, message: string, details?: Record<string, unknown>):
   return { error: details ? { code, message, details } : { code, message } };
 }
 
+/** An answer with the registry's HTTP status for `code`. */
+function answer(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): { status: number; body: ErrorBody } {
+  return { status: errorCodes[code].http, body: body(code, message, details) };
+}
+
 /** Map any error to an HTTP status and the shared error shape with a stable code. */
 export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
   if (isTidemarkError(err)) {
@@ -34,45 +49,38 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
   }
   const fe = err as Partial<FastifyError> & { validation?: unknown[]; validationContext?: string };
   if (fe.validation) {
-    return {
-      status: 400,
-      body: body("TM_VALIDATION", fe.message ?? "invalid request", {
-        in: fe.validationContext,
-        validation: fe.validation,
-      }),
-    };
+    return answer("TM_VALIDATION", fe.message ?? "invalid request", {
+      in: fe.validationContext,
+      validation: fe.validation,
+    });
   }
-  if (isConnectionError(err)) {
+  // The API's pool does not wrap driver errors: a lost connection arrives as is.
+  if (isConnectionLost(err)) {
     const message = redactUrls(err instanceof Error ? err.message : String(err));
-    return {
-      status: 503,
-      body: body(
-        "TM_DB_UNREACHABLE",
-        `PostgreSQL cannot be reached (${message}); check DATABASE_URL and the server.`,
-      ),
-    };
+    return answer(
+      "TM_DB_UNREACHABLE",
+      `PostgreSQL cannot be reached (${message}); check DATABASE_URL and the server.`,
+    );
   }
   const pg = pgError(err);
   if (pg?.code === UNIQUE_VIOLATION) {
     const field = /^Key \(([^)]+)\)/.exec(pg.detail ?? "")?.[1];
     const message = field ? `Another row already has this ${field}.` : "A unique value is already taken.";
-    return { status: 409, body: body("TM_CONFLICT", `${message} Choose a different value.`, { field }) };
+    return answer("TM_CONFLICT", `${message} Choose a different value.`, { field });
   }
   if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    return { status: 413, body: body("TM_PAYLOAD_TOO_LARGE", `${fe.message} Send a smaller body.`) };
+    return answer("TM_PAYLOAD_TOO_LARGE", `${fe.message} Send a smaller body.`);
   }
   const status = fe.statusCode ?? 500;
-  if (status === 404) return { status, body: body("TM_NOT_FOUND", fe.message ?? "Not found.") };
+  if (status === 404) return answer("TM_NOT_FOUND", fe.message ?? "Not found.");
   if (status >= 400 && status < 500) {
+    // Fastify's own 4xx (415, 406…) are more precise than the registry's generic 400: keep them.
     return { status, body: body("TM_BAD_REQUEST", redactUrls(fe.message ?? "Bad request.")) };
   }
-  return {
-    status: 500,
-    body: body(
-      "TM_INTERNAL",
-      "Unexpected error; the API log has the details (search for this request's id).",
-    ),
-  };
+  return answer(
+    "TM_INTERNAL",
+    "Unexpected error; the API log has the details (search for this request's id).",
+  );
 }
 
 /** A 404 for a missing row, in the shared shape. */
@@ -101,6 +109,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return reply.code(status).send(payload);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(body("TM_NOT_FOUND", `No route ${req.method} ${req.url.split("?")[0]}.`)),
+    reply
+      .code(errorCodes.TM_NOT_FOUND.http)
+      .send(body("TM_NOT_FOUND", `No route ${req.method} ${req.url.split("?")[0]}.`)),
   );
 }

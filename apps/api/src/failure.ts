@@ -1,4 +1,4 @@
-import { isTidemarkError, redactUrls } from "@tidemark/migrate";
+import { errorInfo, isConnectionLost, isErrorCode, isTidemarkError, redactUrls } from "@tidemark/migrate";
 
 /** A boot failure as served by `/health/ready` and logged with `❌ Database initialization error`. */
 export interface Failure {
@@ -15,54 +15,8 @@ export interface Failure {
   transient: boolean;
 }
 
-const transientCodes = new Set([
-  "TM_REDIS_UNAVAILABLE",
-  "TM_NO_WORKER",
-  "TM_QUEUE_TIMEOUT",
-  "TM_DB_UNREACHABLE",
-  "TM_LOCK_BUSY",
-  "TM_LOCK_TIMEOUT",
-]);
-
-const nextCommands: Record<string, string> = {
-  TM_REDIS_UNAVAILABLE:
-    "start Redis (check REDIS_URL), or migrate without it: `pnpm cli upgrade --direct` or MIGRATE_ON_BOOT=inline",
-  TM_NO_WORKER: "start the worker (`pnpm --dir apps/migrator start`) or run `pnpm cli upgrade --direct`",
-  TM_QUEUE_TIMEOUT: "`pnpm cli jobs` to see the running job, `pnpm cli status` for the lock holder",
-  TM_DB_UNREACHABLE: "check DATABASE_URL and that PostgreSQL is running, then `pnpm cli status`",
-  TM_LOCK_BUSY: "`pnpm cli status` shows who holds the migration lock",
-  TM_LOCK_TIMEOUT: "`pnpm cli status` shows the blocking session; retry with `pnpm cli upgrade`",
-  TM_MIGRATION_FAILED:
-    "fix the migration named above, then `pnpm cli upgrade` (or POST /migrations/jobs {name: upgrade}); `pnpm cli status` shows the failure",
-  TM_CHECKSUM_MISMATCH: "`pnpm cli verify`, then restore the applied migration file from version control",
-  TM_MIGRATION_MISSING: "`pnpm cli verify`, then restore the missing migration file from version control",
-  TM_LATE_MIGRATION: "`pnpm cli status` lists the late migration; give it a newer number and timestamp",
-  TM_JOURNAL_INVALID:
-    "restore packages/db/migrations/meta/_journal.json from version control, then `pnpm cli status`",
-  TM_INVALID_INDEX: "`pnpm cli status` names the invalid index; drop it and `pnpm cli upgrade`",
-  TM_PENDING_MIGRATIONS: "`pnpm cli upgrade` (boot migration is off), or set MIGRATE_ON_BOOT=queue",
-  TM_CONFIG_INVALID: "fix the variables named above and restart",
-};
-
-const connectionCodes = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "57P01", // admin_shutdown: the server is restarting
-  "57P03", // cannot_connect_now
-]);
-
-/** True for a driver error saying PostgreSQL cannot be reached (the API's pool does not wrap them). */
-export function isConnectionError(err: unknown): boolean {
-  return !!err && typeof err === "object" && connectionCodes.has(String((err as { code?: unknown }).code));
-}
+/** Said when the registry has no next step for a code. */
+const DEFAULT_NEXT = "`pnpm cli status` for the database state, then the API logs";
 
 function str(v: unknown): string | null {
   return typeof v === "string" && v !== "" ? v : null;
@@ -86,17 +40,18 @@ export function describeFailure(err: unknown): Failure {
     } else if (code === "TM_JOB_FAILED" && typeof details.code === "string") {
       code = details.code;
     }
-  } else if (isConnectionError(err)) {
+  } else if (isConnectionLost(err)) {
     code = "TM_DB_UNREACHABLE";
     message = `PostgreSQL cannot be reached: ${message}`;
   }
+  const info = isErrorCode(code) ? errorInfo(code) : undefined;
   return {
     code,
     message: redactUrls(message),
     migration: str(details.migration) ?? str(details.revision),
     statement: str(details.statement),
     details: JSON.parse(redactUrls(JSON.stringify(details))) as Record<string, unknown>,
-    nextCommand: nextCommands[code] ?? "`pnpm cli status` for the database state, then the API logs",
-    transient: transientCodes.has(code),
+    nextCommand: info?.next ?? DEFAULT_NEXT,
+    transient: info?.transient ?? false,
   };
 }

@@ -1,8 +1,7 @@
-import { describeDatabaseUrl, isTidemarkError } from "@tidemark/migrate";
+import { createLogger, describeDatabaseUrl, isTidemarkError } from "@tidemark/migrate";
 import closeWithGrace from "close-with-grace";
 import { buildApp } from "./app.js";
 import { type ApiConfig, loadApiConfig } from "./config.js";
-import { createLogger } from "./logger.js";
 
 /** How long shutdown may take (in-flight requests, queue and pool) before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;

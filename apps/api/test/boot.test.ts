@@ -1,17 +1,19 @@
 import { migrationsDir } from "@tidemark/db";
 import {
+  addMigration,
+  BROKEN_MIGRATION,
   copyMigrations,
   createTempDatabase,
   databaseUrl,
   dropDatabase,
   dropQueuePrefix,
+  rewriteMigration,
+  runSql,
   tempDir,
   uniqueId,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
-import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { addMigration, BROKEN_MIGRATION, rewriteMigration } from "../../../tests/support/migrations.js";
 import { buildTestApi, CLOSED_REDIS_URL, eventually, readerAuth, type TestApi } from "./support.js";
 
 const dbs: string[] = [];
@@ -31,14 +33,7 @@ async function freshDb(): Promise<{ name: string; url: string }> {
   return db;
 }
 
-async function query<T extends object>(url: string, text: string): Promise<T[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return (await sql.unsafe(text)) as unknown as T[];
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
+const query = runSql;
 
 async function brokenMigrationsDir(): Promise<string> {
   const dir = await copyMigrations(migrationsDir);
@@ -156,8 +151,14 @@ describe("boot sequence", () => {
       lastFailure: { revision: BROKEN_MIGRATION.tag, status: "failed" },
     });
 
-    // Background retries only re-check: the broken file is not run again and again.
-    await new Promise((r) => setTimeout(r, 600));
+    // Background retries only re-check: the broken file is not run again and again. Wait until
+    // two retries have actually run (the test API retries every 50-200 ms), then count.
+    const degraded = api;
+    const attemptsBefore = degraded.boot.snapshot().attempts;
+    await eventually(
+      () => degraded.boot.snapshot().attempts >= attemptsBefore + 2,
+      "two background retries of the degraded boot",
+    );
     const failed = await query<{ n: number }>(
       db.url,
       "select count(*)::int as n from tidemark.history where status = 'failed'",
@@ -195,25 +196,7 @@ describe("boot sequence", () => {
     await eventually(() => current.boot.ready, "the API to see the applied migrations");
   });
 
-  it("degrades within a bounded time when Redis is unreachable in queue mode", async () => {
-    const db = await freshDb();
-    api = await buildTestApi({
-      DATABASE_URL: db.url,
-      MIGRATE_ON_BOOT: "queue",
-      REDIS_URL: CLOSED_REDIS_URL,
-      TIDEMARK_QUEUE_PREFIX: prefix(),
-    });
-    const snapshot = await api.boot.start();
-    expect(snapshot.phase).toBe("degraded");
-    expect(snapshot.failure?.code).toBe("TM_REDIS_UNAVAILABLE");
-    expect(snapshot.failure?.nextCommand).toContain("--direct");
-    const status = await api.app.inject({ url: "/migrations/status", headers: readerAuth });
-    expect(status.statusCode).toBe(200);
-    expect(status.json().queue.counts).toBeNull();
-    expect(status.json().queue.reason).toMatch(/queue unavailable/);
-  });
-
-  it("reports that no worker took the upgrade job after TIDEMARK_NO_WORKER_MS, not after the whole timeout", async () => {
+  it("reports that no worker took the upgrade job instead of waiting forever", async () => {
     const db = await freshDb();
     api = await buildTestApi({
       DATABASE_URL: db.url,

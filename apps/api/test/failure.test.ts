@@ -1,5 +1,6 @@
-import { TidemarkError } from "@tidemark/migrate";
+import { type ErrorCode, errorCodes, errorInfo, TidemarkError } from "@tidemark/migrate";
 import { describe, expect, it } from "vitest";
+import { toHttpError } from "../src/errors.js";
 import { describeFailure } from "../src/failure.js";
 
 describe("describeFailure", () => {
@@ -31,5 +32,34 @@ describe("describeFailure", () => {
     const f = describeFailure(new TypeError("x is not a function"));
     expect(f.code).toBe("TM_INTERNAL");
     expect(f.nextCommand).toContain("pnpm cli status");
+  });
+
+  it("takes every code's next command and transience from the error registry", () => {
+    const codes = Object.keys(errorCodes) as ErrorCode[];
+    for (const code of codes) {
+      const f = describeFailure(new TidemarkError(code, "x"));
+      expect(f.transient, code).toBe(errorInfo(code).transient ?? false);
+      if (errorInfo(code).next) expect(f.nextCommand, code).toBe(errorInfo(code).next);
+    }
+    expect(codes.filter((c) => errorInfo(c).transient).length).toBeGreaterThan(0);
+  });
+});
+
+describe("toHttpError", () => {
+  it("answers every registry code with the registry's HTTP status", () => {
+    for (const code of Object.keys(errorCodes) as ErrorCode[]) {
+      const { status, body } = toHttpError(new TidemarkError(code, "x"));
+      expect(status, code).toBe(errorCodes[code].http);
+      expect(body.error.code).toBe(code);
+    }
+  });
+
+  it("answers a PostgreSQL connection lost mid-request with the registry's TM_DB_UNREACHABLE status", () => {
+    const err = Object.assign(new Error("terminating connection due to administrator command"), {
+      code: "57P01",
+    });
+    const { status, body } = toHttpError(err);
+    expect(body.error.code).toBe("TM_DB_UNREACHABLE");
+    expect(status).toBe(errorCodes.TM_DB_UNREACHABLE.http);
   });
 });

@@ -1,7 +1,7 @@
+import { createLogger } from "@tidemark/migrate";
 import { redisUrl } from "@tidemark/testkit";
 import { type Api, buildApp } from "../src/app.js";
 import { loadApiConfig } from "../src/config.js";
-import { createLogger } from "../src/logger.js";
 
 /** A log line captured from the API's pino logger. */
 export type LogLine = { level: number; msg?: string; [k: string]: unknown };
@@ -55,19 +55,4 @@ export async function buildTestApi(env: Record<string, string | undefined>): Pro
   };
 }
 
-/** Poll `fn` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from "@tidemark/testkit";

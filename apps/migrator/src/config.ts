@@ -1,5 +1,5 @@
 import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs";
-import { type EngineConfig, engineEnvSchema, loadEngineConfig, parseEnv } from "@tidemark/migrate";
+import { type EngineConfig, engineConfigFrom, engineEnvSchema, parseEnv } from "@tidemark/migrate";
 import { z } from "zod";
 
 /** The worker's environment: the engine's variables, the queue's, and its own. */
@@ -9,7 +9,12 @@ export const migratorEnvSchema = engineEnvSchema.extend({
    * Lock duration and stalled-check interval: a killed worker's job is picked up again
    * roughly 2-3 times this after the kill. Tests lower it to a second.
    */
-  TIDEMARK_WORKER_STALLED_MS: z.coerce.number().int().min(200).default(30_000),
+  TIDEMARK_WORKER_STALLED_MS: z.coerce
+    .number()
+    .int()
+    .min(200)
+    .default(30_000)
+    .describe("how soon a job of a killed worker is picked up again"),
 });
 
 /** Validated worker configuration. */
@@ -23,10 +28,11 @@ export interface MigratorConfig {
 /** Read the worker's configuration from `env` (default `process.env`), reporting every problem at once. */
 export function loadMigratorConfig(env: Record<string, string | undefined> = process.env): MigratorConfig {
   const e = parseEnv(migratorEnvSchema, env);
+  const engine = engineConfigFrom(e);
   return {
-    engine: loadEngineConfig(env),
+    engine,
     queue: { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX },
     stalledMs: e.TIDEMARK_WORKER_STALLED_MS,
-    logLevel: e.LOG_LEVEL,
+    logLevel: engine.logLevel,
   };
 }

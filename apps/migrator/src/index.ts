@@ -1,5 +1,5 @@
+export { createLogger } from "@tidemark/migrate";
 export * from "./config.js";
 export * from "./engine.js";
-export * from "./logger.js";
 export * from "./processor.js";
 export * from "./worker.js";

@@ -1,6 +1,5 @@
-import { isTidemarkError } from "@tidemark/migrate";
+import { createLogger, isTidemarkError } from "@tidemark/migrate";
 import { loadMigratorConfig } from "./config.js";
-import { createLogger } from "./logger.js";
 import { startMigrator } from "./worker.js";
 
 function main(): void {
@@ -11,7 +10,7 @@ function main(): void {
     process.stderr.write(`${isTidemarkError(err) ? err.message : String(err)}\n`);
     process.exit(2);
   }
-  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
+  const logger = createLogger({ level: config.logLevel, name: "migrator", pretty: process.stdout.isTTY });
   const migrator = startMigrator(config, logger);
 
   const shutdown = (signal: string): void => {

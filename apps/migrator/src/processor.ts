@@ -1,4 +1,5 @@
 import {
+  dispatchJob,
   invalidJobData,
   invalidJobError,
   type JobName,
@@ -18,7 +19,7 @@ import {
 } from "@tidemark/migrate";
 import { type Job, WaitingError } from "bullmq";
 import type { Logger } from "pino";
-import { jobContext, runEngine } from "./engine.js";
+import { jobContext } from "./engine.js";
 
 /** What the processor needs from the worker around it. */
 export interface ProcessorDeps {
@@ -82,7 +83,7 @@ export function createProcessor(deps: ProcessorDeps) {
     };
 
     try {
-      const result = await runEngine(
+      const result = await dispatchJob(
         name,
         payload,
         jobContext(deps.engine, job.id ?? "", log, payload.requestedBy),

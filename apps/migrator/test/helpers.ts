@@ -1,12 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
 import { migrationsDir } from "@tidemark/db";
-import { type EngineContext, type HistoryRow, history, withDatabase } from "@tidemark/migrate";
-import { copyMigrations, memoryLogger } from "@tidemark/testkit";
-
-const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+import {
+  createEngineContext,
+  type EngineContext,
+  type HistoryRow,
+  history,
+  withDatabase,
+} from "@tidemark/migrate";
+import { addMigration, copyMigrations, memoryLogger } from "@tidemark/testkit";
+import { assertBuilt, childEnv, ManagedProcess, workerMain } from "@tidemark/testkit/processes";
 
 /** A requestedBy for test payloads. */
 export const testRequester = { via: "test" as const, host: "vitest", pid: process.pid };
@@ -21,35 +23,23 @@ export const AFTER_SLOW = "0006_after_slow";
  */
 export async function slowMigrations(seconds = 3): Promise<string> {
   const dir = await copyMigrations(migrationsDir);
-  const journalFile = path.join(dir, "meta", "_journal.json");
-  const journal = JSON.parse(await readFile(journalFile, "utf8")) as {
-    entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[];
-  };
-  const last = journal.entries.at(-1);
-  if (!last) throw new Error("the seed journal is empty");
-  for (const [i, tag] of [SLOW, AFTER_SLOW].entries()) {
-    journal.entries.push({ ...last, idx: last.idx + 1 + i, when: last.when + 1000 * (i + 1), tag });
-  }
-  await writeFile(journalFile, JSON.stringify(journal, null, 2));
-  await writeFile(path.join(dir, `${SLOW}.sql`), `SELECT pg_sleep(${seconds});\n`);
-  await writeFile(path.join(dir, `${SLOW}.down.sql`), "SELECT 1;\n");
-  await writeFile(
-    path.join(dir, `${AFTER_SLOW}.sql`),
+  await addMigration(dir, SLOW, `SELECT pg_sleep(${seconds});\n`, "SELECT 1;\n");
+  await addMigration(
+    dir,
+    AFTER_SLOW,
     'CREATE TABLE "after_slow" ("id" serial PRIMARY KEY);\n',
+    'DROP TABLE "after_slow";\n',
   );
-  await writeFile(path.join(dir, `${AFTER_SLOW}.down.sql`), 'DROP TABLE "after_slow";\n');
   return dir;
 }
 
 /** An engine context for reading a test database's history. */
 export function readerContext(databaseUrl: string, dir = migrationsDir): EngineContext {
-  return {
-    databaseUrl,
-    migrationsDir: dir,
-    environment: "test",
-    actor: { via: "test", host: "vitest", pid: process.pid },
-    logger: memoryLogger(),
-  };
+  return createEngineContext(
+    { databaseUrl, migrationsDir: dir, environment: "test" },
+    { via: "test", host: "vitest", pid: process.pid },
+    memoryLogger(),
+  );
 }
 
 /** `tidemark.history` oldest first. */
@@ -65,72 +55,15 @@ export async function hasStateTables(databaseUrl: string): Promise<boolean> {
   });
 }
 
-/** One pino line of a spawned worker. */
-export type LogLine = { msg?: string; level: number; [k: string]: unknown };
-
-/** A worker process started from the built `dist/main.js`. */
-export interface WorkerProcess {
-  child: ChildProcess;
-  lines: LogLine[];
-  /** Resolves with the first log line whose msg matches (and that passes `where`). */
-  waitForLog(msg: string | RegExp, where?: (line: LogLine) => boolean): Promise<LogLine>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Everything written to stderr so far. */
-  stderr(): string;
-}
-
-/** Spawn `node dist/main.js` with the given environment added to a minimal one. */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", TIDEMARK_WORKER_STALLED_MS: "1000", ...env },
+/**
+ * Spawn the built worker with the testkit's process harness and a one-second stalled-job
+ * check; does not wait for it to be ready.
+ */
+export function spawnWorker(env: Record<string, string>): ManagedProcess {
+  assertBuilt(workerMain);
+  const child = spawn(process.execPath, [workerMain], {
+    env: childEnv({ TIDEMARK_WORKER_STALLED_MS: "1000", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const lines: LogLine[] = [];
-  const waiters = new Set<() => void>();
-  let buffer = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    buffer += chunk;
-    const parts = buffer.split("\n");
-    buffer = parts.pop() ?? "";
-    for (const part of parts) {
-      try {
-        lines.push(JSON.parse(part) as LogLine);
-      } catch {
-        lines.push({ level: 30, msg: part });
-      }
-    }
-    for (const w of waiters) w();
-  });
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (c: string) => {
-    stderr += c;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on("exit", (code, signal) => {
-      for (const w of waiters) w();
-      resolve({ code, signal });
-    });
-  });
-  const waitForLog = (msg: string | RegExp, where: (line: LogLine) => boolean = () => true) =>
-    new Promise<LogLine>((resolve, reject) => {
-      const check = () => {
-        const hit = lines.find(
-          (l) => (typeof msg === "string" ? l.msg === msg : msg.test(l.msg ?? "")) && where(l),
-        );
-        if (hit) {
-          waiters.delete(check);
-          resolve(hit);
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `worker exited before logging "${msg}". stderr: ${stderr}\nstdout: ${JSON.stringify(lines)}`,
-            ),
-          );
-        }
-      };
-      waiters.add(check);
-      check();
-    });
-  return { child, lines, waitForLog, exited, stderr: () => stderr };
+  return new ManagedProcess("worker", child);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { createMigrationsQueue, type MigrationsQueue, QUEUE_NAME } from "@tidemark/jobs";
-import { type ProgressEvent, TidemarkError } from "@tidemark/migrate";
+import { createLogger, type ProgressEvent, TidemarkError } from "@tidemark/migrate";
 import {
   createTempDatabase,
   dropDatabase,
@@ -12,7 +12,6 @@ import {
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMigratorConfig } from "../src/config.js";
-import { createLogger } from "../src/logger.js";
 import { type Migrator, startMigrator } from "../src/worker.js";
 import { hasStateTables, historyOf, testRequester } from "./helpers.js";
 

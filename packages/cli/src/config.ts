@@ -1,38 +1,69 @@
-import { parseEnv } from "@tidemark/migrate";
+import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/contract";
+import {
+  type EngineConfig,
+  engineConfigFrom,
+  engineDefaults,
+  engineEnvSchema,
+  parseEnv,
+  postgresUrl,
+} from "@tidemark/migrate";
 import { z } from "zod";
 
-/** Variables only the CLI reads (the engine's and the queue's are parsed by their own packages). */
-const cliEnvSchema = z.object({
-  /** Unset means "the CLI's quiet default", which differs from the engine's `info`. */
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
-  /** How long a queued or running job may go without a connected worker before the CLI says so. */
-  TIDEMARK_NO_WORKER_MS: z.coerce.number().int().min(1).default(5000),
-  /** Upper bound on waiting for a queued job to finish (0 = wait forever). */
-  TIDEMARK_JOB_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
-  /** The drizzle schema module `create` and `init` diff against (default: the one in packages/db). */
-  TIDEMARK_SCHEMA_FILE: z.string().min(1).optional(),
+/** The CLI reads the engine's variables, the queue's, and these of its own. */
+export const cliEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend({
+  TIDEMARK_NO_WORKER_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5000)
+    .describe(
+      "how long a queued or running job may go with no worker connected before the CLI says so (off a terminal it exits 1; on a terminal it keeps waiting)",
+    ),
+  TIDEMARK_JOB_TIMEOUT_MS: z.coerce.number().int().min(0).default(0).meta({
+    description:
+      "hard limit on the CLI's wait for a job, like `--timeout 30m`; the job keeps running. A dead worker is noticed without it",
+    shownDefault: "`0` (wait as long as the job runs)",
+  }),
+  TIDEMARK_SCRATCH_URL: postgresUrl.optional().meta({
+    description:
+      "PostgreSQL server on which `create` and `init` prove a migration in throw-away `tm_scratch_*` databases (its role needs CREATEDB)",
+    shownDefault: "the server of `DATABASE_URL`",
+  }),
 });
 
-/** The CLI's own settings. */
+/** Everything the CLI is configured with, parsed from the environment once. */
 export interface CliConfig {
-  /** Log level for engine events on stderr; `warn` unless LOG_LEVEL says otherwise. */
+  engine: EngineConfig;
+  queue: QueueConfig;
+  /** Log level for engine events on stderr. */
   logLevel: string;
   noWorkerAfterMs: number;
   jobTimeoutMs: number;
-  /** Overrides the schema file of `@tidemark/db`. */
-  schemaFile?: string;
+  /** Server for the scratch databases of `create` and `init`; unset means the server of DATABASE_URL. */
+  scratchUrl?: string;
 }
 
-/** Read the CLI's settings from `env` (default `process.env`). */
-export function loadCliConfig(env: Record<string, string | undefined> = process.env): CliConfig {
+type Env = Record<string, string | undefined>;
+
+/** Parse `env` into the CLI's configuration, reporting every problem at once. */
+export function parseCliConfig(env: Env): CliConfig {
   const e = parseEnv(cliEnvSchema, env);
   return {
-    // The CLI prints its own report on stdout; engine info lines would repeat it on stderr.
-    logLevel: e.LOG_LEVEL ?? "warn",
+    engine: engineConfigFrom(e),
+    queue: { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX },
+    logLevel: e.LOG_LEVEL ?? engineDefaults.cliLogLevel,
     noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,
     jobTimeoutMs: e.TIDEMARK_JOB_TIMEOUT_MS,
-    schemaFile: e.TIDEMARK_SCHEMA_FILE,
+    scratchUrl: e.TIDEMARK_SCRATCH_URL,
   };
+}
+
+let loaded: CliConfig | undefined;
+
+/** This process's configuration: parsed on first use (so `--help` never needs a valid env), then kept. */
+export function loadCliConfig(): CliConfig {
+  loaded ??= parseCliConfig(process.env);
+  return loaded;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { envHelpText, envRows } from "@tidemark/migrate";
 import { Command } from "commander";
 import { registerAdopt } from "./commands/adopt.js";
 import { registerBackup } from "./commands/backup.js";
@@ -14,23 +15,15 @@ import { registerStamp } from "./commands/stamp.js";
 import { registerStatus } from "./commands/status.js";
 import { registerUpgrade } from "./commands/upgrade.js";
 import { registerVerify } from "./commands/verify.js";
+import { cliEnvSchema } from "./config.js";
 import { color } from "./output.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
+// Generated from the same schema the CLI parses, like the README's table: they cannot disagree.
 const ENVIRONMENT_HELP = `
-Environment:
-  DATABASE_URL             database to migrate (default postgres://postgres@127.0.0.1:5432/tidemark)
-  REDIS_URL                job queue (default redis://127.0.0.1:6379); not needed with --direct
-  TIDEMARK_QUEUE_PREFIX    BullMQ prefix (default tidemark)
-  BACKUP_DIR               restore points and backups (default ./backups)
-  TIDEMARK_MIGRATIONS_DIR  migrations folder (default: the one in packages/db)
-  TIDEMARK_ENV             environment recorded in history and used by env directives
-  TIDEMARK_NO_WORKER_MS    how long a queued or running job may go without any worker connected
-                           before the CLI says so (off a terminal: exit 1) (default 5000)
-  TIDEMARK_JOB_TIMEOUT_MS  hard limit on waiting for a job, like --timeout (default 0: no limit;
-                           a long migration is never cut off, a vanished worker is noticed)
-  LOG_LEVEL                engine log level on stderr (default warn)
+Environment (REDIS_URL and TIDEMARK_QUEUE_PREFIX are not needed with --direct):
+${envHelpText(envRows([{ process: "cli", schema: cliEnvSchema }]))}
   The connection string is read from the environment only, never from a flag, so its
   password stays out of shell history and process listings.
 

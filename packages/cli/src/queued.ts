@@ -59,8 +59,8 @@ export async function runQueued(
   progress: Progress,
   timeoutMs?: number,
 ): Promise<JobResults[JobRequest["name"]]> {
-  const { createMigrationsQueue, currentRequester, loadQueueConfig, unwrapJobFailure } = await loadJobs();
-  const queue = createMigrationsQueue(loadQueueConfig(), { logger: cli.logger });
+  const { createMigrationsQueue, currentRequester, unwrapJobFailure } = await loadJobs();
+  const queue = createMigrationsQueue(cli.config.queue, { logger: cli.logger });
   let workerLost = false;
   try {
     // Name our database, so a worker serving another one refuses instead of reporting its own state.

@@ -1,31 +1,9 @@
-import {
-  type BackupInfo,
-  backup,
-  type ProgressEvent,
-  type RestoreReport,
-  type RunReport,
-  restore,
-  rollback,
-  upgrade,
-} from "@tidemark/migrate";
+import type { JobRequest, JobResults } from "@tidemark/jobs/contract";
 import type { CliContext } from "./context.js";
 import { createProgress, type Progress } from "./progress.js";
 import { onInterrupt, runQueued } from "./queued.js";
 
-/** A job the CLI can run, in the shape of the queue's payloads minus `requestedBy` (docs/queue.md). */
-export type JobRequest =
-  | { name: "upgrade"; payload: { to?: string; singleTransaction?: boolean } }
-  | { name: "rollback"; payload: { to: string; noBackup?: boolean; acceptUnverified?: boolean } }
-  | { name: "backup"; payload: { label?: string } }
-  | { name: "restore"; payload: { file: string; noBackup?: boolean; fromOtherDatabase?: boolean } };
-
-/** What each job returns: the engine's own reports, whichever process ran them. */
-export interface JobResults {
-  upgrade: RunReport;
-  rollback: RunReport;
-  backup: BackupInfo;
-  restore: RestoreReport;
-}
+export type { JobRequest, JobResults } from "@tidemark/jobs/contract";
 
 /** How to run a job. */
 export interface RunJobOptions {
@@ -37,23 +15,9 @@ export interface RunJobOptions {
   timeoutMs?: number;
 }
 
-/** The engine call behind a job, in this process. */
-function callEngine(
-  cli: CliContext,
-  request: JobRequest,
-  onProgress: (event: ProgressEvent) => void,
-  shouldStop: () => boolean,
-): Promise<JobResults[JobRequest["name"]]> {
-  switch (request.name) {
-    case "upgrade":
-      return upgrade(cli.engine, { ...request.payload, onProgress, shouldStop });
-    case "rollback":
-      return rollback(cli.engine, { ...request.payload, onProgress, shouldStop });
-    case "backup":
-      return backup(cli.engine, { ...request.payload, reason: "manual" });
-    case "restore":
-      return restore(cli.engine, { ...request.payload, onProgress });
-  }
+/** The BullMQ-free half of the contract (payloads and the dispatcher) for `--direct`. */
+function loadContract() {
+  return import("@tidemark/jobs/contract");
 }
 
 /**
@@ -62,6 +26,7 @@ function callEngine(
  * or any Ctrl-C during a backup or restore, aborts at once and PostgreSQL rolls back.
  */
 async function runDirect(cli: CliContext, request: JobRequest, progress: Progress) {
+  const { dispatchJob } = await loadContract();
   const graceful = request.name === "upgrade" || request.name === "rollback";
   let stopRequested = false;
   const interrupt = () => {
@@ -74,16 +39,14 @@ async function runDirect(cli: CliContext, request: JobRequest, progress: Progres
     process.exit(130);
   };
   return onInterrupt(interrupt, () =>
-    callEngine(
-      cli,
-      request,
-      (e) => {
+    dispatchJob(request.name, request.payload, cli.engine, {
+      onProgress: (e) => {
         // In this process a migration's ctx.log line the logger prints is already on stderr.
         if (e.type === "log" && cli.logger.isLevelEnabled(e.level)) return;
         progress.event(e);
       },
-      () => stopRequested,
-    ),
+      shouldStop: () => stopRequested,
+    }),
   );
 }
 
@@ -98,7 +61,7 @@ export async function runJob<N extends JobRequest["name"]>(
   options: RunJobOptions,
 ): Promise<JobResults[N]> {
   // Same validation in both modes, so a bad label fails the same way with or without a worker.
-  const { parsePayload, currentRequester } = await import("@tidemark/jobs");
+  const { parsePayload, currentRequester } = await loadContract();
   parsePayload(request.name, { ...request.payload, requestedBy: currentRequester("cli") });
   const progress = createProgress({ json: options.json });
   try {

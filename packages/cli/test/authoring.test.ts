@@ -89,6 +89,23 @@ describe.sequential("init and create on a throw-away project", () => {
     expect(await readdir(migrationsDir)).toEqual(before);
   });
 
+  it("create proves on TIDEMARK_SCRATCH_URL and names that URL, password masked, when it does not answer", async () => {
+    await writeFile(
+      schemaFile,
+      seedSchema.replace(
+        'avatarUrl: varchar("avatar_url", { length: 255 }),',
+        'avatarUrl: varchar("avatar_url", { length: 255 }),\n  bio: varchar("bio", { length: 500 }),',
+      ),
+    );
+    const scratch = "postgres://author:s3cret-scratch@127.0.0.1:1/postgres";
+    const r = await runCli(["create", "Add user bio"], { ...envFor(fresh), TIDEMARK_SCRATCH_URL: scratch });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("postgres://author:***@127.0.0.1:1/postgres");
+    expect(r.stderr).toContain("[TM_DB_UNREACHABLE]");
+    expect(`${r.stdout}${r.stderr}`).not.toContain("s3cret-scratch");
+    expect(existsSync(path.join(migrationsDir, "0001_add_user_bio.sql"))).toBe(false);
+  });
+
   it("create generates, validates and prints the up and down SQL of a new column", async () => {
     await writeFile(
       schemaFile,

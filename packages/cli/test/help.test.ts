@@ -1,4 +1,6 @@
+import { envRows } from "@tidemark/migrate";
 import { describe, expect, it } from "vitest";
+import { cliEnvSchema } from "../src/config.js";
 import { runCli } from "./run-cli.js";
 
 const commands = [
@@ -24,6 +26,20 @@ describe("help and usage errors", () => {
     for (const name of commands) expect(r.stdout).toContain(`  ${name} `);
     expect(r.stdout).toContain("DATABASE_URL");
     expect(r.stdout).toContain("Exit status: 0 ok, 1 failure, 2 usage error, 3 refused or aborted.");
+  });
+
+  it("lists every variable the CLI reads in --help, with the same default as the README", async () => {
+    const r = await runCli(["--help"]);
+    const rows = envRows([{ process: "cli", schema: cliEnvSchema }]);
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    for (const row of rows) {
+      const line = r.stdout.split("\n").find((l) => l.trimStart().startsWith(`${row.name} `));
+      expect(line, row.name).toBeDefined();
+      expect(line).toContain(`(default ${row.shownDefault.replaceAll("`", "")})`);
+    }
+    for (const name of ["TIDEMARK_SCHEMA_FILE", "TIDEMARK_JOB_TIMEOUT_MS", "TIDEMARK_SCRATCH_URL"]) {
+      expect(r.stdout).toContain(name);
+    }
   });
 
   it.each(commands)("prints help with examples for `%s --help` and exits 0", async (name) => {

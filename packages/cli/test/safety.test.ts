@@ -1,8 +1,9 @@
-import { appendFile, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { migrationsDir } from "@tidemark/db";
 import type { LintReport, StatusReport } from "@tidemark/migrate";
 import {
+  addMigration,
   copyMigrations,
   createTempDatabase,
   dropDatabase,
@@ -25,22 +26,10 @@ const DROP_TAG = "0005_drop_user_avatar_url";
 
 /** Append a migration that drops a column (a lint error) to the copied history. */
 async function addDropColumnMigration(): Promise<void> {
-  const journalFile = path.join(dir, "meta", "_journal.json");
-  const journal = JSON.parse(await readFile(journalFile, "utf8")) as {
-    entries: { idx: number; when: number; tag: string; version: string; breakpoints: boolean }[];
-  };
-  const last = journal.entries.at(-1);
-  journal.entries.push({
-    idx: journal.entries.length,
-    version: last?.version ?? "7",
-    when: (last?.when ?? 0) + 1000,
-    tag: DROP_TAG,
-    breakpoints: true,
-  });
-  await writeFile(journalFile, JSON.stringify(journal, null, 2));
-  await writeFile(path.join(dir, `${DROP_TAG}.sql`), 'ALTER TABLE "users" DROP COLUMN "avatar_url";');
-  await writeFile(
-    path.join(dir, `${DROP_TAG}.down.sql`),
+  await addMigration(
+    dir,
+    DROP_TAG,
+    'ALTER TABLE "users" DROP COLUMN "avatar_url";',
     'ALTER TABLE "users" ADD COLUMN "avatar_url" varchar(255);',
   );
 }

@@ -1,10 +1,14 @@
 import { parseEnv } from "@tidemark/migrate";
 import { z } from "zod";
 
-/** Queue settings read from the environment (DESIGN §10); apps extend their own schema with it. */
+/** Queue settings read from the environment; apps extend their own schema with it. */
 export const queueEnvSchema = z.object({
-  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
-  TIDEMARK_QUEUE_PREFIX: z.string().regex(/^\S+$/, "must not contain whitespace").default("tidemark"),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379").describe("BullMQ's Redis"),
+  TIDEMARK_QUEUE_PREFIX: z
+    .string()
+    .regex(/^\S+$/, "must not contain whitespace")
+    .default("tidemark")
+    .describe("BullMQ key prefix (one per environment sharing a Redis)"),
 });
 
 /** Where the queue lives. */

@@ -6,6 +6,7 @@ export {
   producerConnection,
   redisUnavailable,
 } from "./connection.js";
+export * from "./dispatch.js";
 export * from "./job-error.js";
 export * from "./names.js";
 export * from "./payloads.js";

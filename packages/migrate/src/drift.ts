@@ -1,36 +1,11 @@
 import type { Sql } from "./connection.js";
-import { readFingerprint, type SchemaObject, type SchemaObjectKind } from "./fingerprint.js";
+import { readFingerprint, type SchemaObject } from "./fingerprint.js";
+import type { SchemaChange, SchemaDrift } from "./reports.js";
 import { type RecordedSchema, readRecordedSchemas } from "./schema-state.js";
 import { compareWithSnapshot } from "./snapshots.js";
 import type { Migration } from "./types.js";
 
-/** One object added, removed or changed outside migrations. */
-export interface SchemaChange {
-  change: "added" | "removed" | "changed";
-  kind: SchemaObjectKind;
-  name: string;
-  /** The definition recorded after the last run (absent when added). */
-  before?: string;
-  /** The definition in the database now (absent when removed). */
-  after?: string;
-  /** Set when compared with drizzle-kit's snapshot of this revision, for lack of a recorded schema. */
-  snapshotOf?: string;
-}
-
-/**
- * Live schema against the one recorded after the last run at the current revision.
- * `drifted`: objects changed outside migrations. `mismatch`: the history moved without a run
- * (a stamp, drizzle-kit migrate), so the recorded schema belongs to another revision.
- * `unrecorded`: no run has recorded a fingerprint yet, so there is nothing to compare with.
- */
-export interface SchemaDrift {
-  state: "clean" | "drifted" | "mismatch" | "unrecorded";
-  /** The revision whose recorded schema the live one was compared with. */
-  recorded: Pick<RecordedSchema, "revision" | "recordedAt" | "recordedBy"> | null;
-  changes: SchemaChange[];
-  /** One sentence saying what the state means. */
-  summary: string;
-}
+export type { SchemaChange, SchemaDrift };
 
 const key = (o: SchemaObject) => `${o.kind}\t${o.name}`;
 

@@ -1,14 +1,48 @@
+/** What the registry knows about one error code. */
+export interface ErrorCodeInfo {
+  /** CLI exit status: 1 failure, 2 usage, 3 refused. */
+  exit: number;
+  /** HTTP status the API answers with. */
+  http: number;
+  summary: string;
+  /** Worth retrying as is (the service may come back, the lock holder may finish). */
+  transient?: true;
+  /** What an operator should run next (shown by the API's boot failure and readiness). */
+  next?: string;
+}
+
 /**
  * The engine's error registry: every failure a user can meet has a stable code, a message
  * that says what to do next, an exit code for the CLI and an HTTP status for the API.
  */
 export const errorCodes = {
-  TM_CONFIG_INVALID: { exit: 2, http: 500, summary: "configuration is invalid" },
+  TM_CONFIG_INVALID: {
+    exit: 2,
+    http: 500,
+    summary: "configuration is invalid",
+    next: "fix the variables named above and restart",
+  },
   TM_USAGE: { exit: 2, http: 400, summary: "bad arguments" },
-  TM_DB_UNREACHABLE: { exit: 1, http: 503, summary: "database cannot be reached" },
+  TM_DB_UNREACHABLE: {
+    exit: 1,
+    http: 503,
+    summary: "database cannot be reached",
+    transient: true,
+    next: "check DATABASE_URL and that PostgreSQL is running, then `pnpm cli status`",
+  },
   TM_DB_CREATE_FAILED: { exit: 1, http: 500, summary: "database could not be created" },
-  TM_JOURNAL_INVALID: { exit: 1, http: 500, summary: "migrations folder is inconsistent" },
-  TM_MIGRATION_MISSING: { exit: 1, http: 409, summary: "an applied migration is missing on disk" },
+  TM_JOURNAL_INVALID: {
+    exit: 1,
+    http: 500,
+    summary: "migrations folder is inconsistent",
+    next: "restore packages/db/migrations/meta/_journal.json from version control, then `pnpm cli status`",
+  },
+  TM_MIGRATION_MISSING: {
+    exit: 1,
+    http: 409,
+    summary: "an applied migration is missing on disk",
+    next: "`pnpm cli verify`, then restore the missing migration file from version control",
+  },
   TM_DOWN_MISSING: { exit: 1, http: 409, summary: "a migration has no down file" },
   TM_DOWN_UNVERIFIED: {
     exit: 3,
@@ -16,16 +50,44 @@ export const errorCodes = {
     summary: "a down file is marked unverified and was not accepted",
   },
   TM_UNKNOWN_REVISION: { exit: 2, http: 404, summary: "revision not found" },
-  TM_CHECKSUM_MISMATCH: { exit: 1, http: 409, summary: "an applied migration changed on disk" },
-  TM_LATE_MIGRATION: { exit: 1, http: 409, summary: "a migration was merged behind applied ones" },
-  TM_LOCK_TIMEOUT: { exit: 1, http: 409, summary: "a table lock could not be acquired" },
+  TM_CHECKSUM_MISMATCH: {
+    exit: 1,
+    http: 409,
+    summary: "an applied migration changed on disk",
+    next: "`pnpm cli verify`, then restore the applied migration file from version control",
+  },
+  TM_LATE_MIGRATION: {
+    exit: 1,
+    http: 409,
+    summary: "a migration was merged behind applied ones",
+    next: "`pnpm cli status` lists the late migration; give it a newer number and timestamp",
+  },
+  TM_LOCK_TIMEOUT: {
+    exit: 1,
+    http: 409,
+    summary: "a table lock could not be acquired",
+    transient: true,
+    next: "`pnpm cli status` shows the blocking session; retry with `pnpm cli upgrade`",
+  },
   TM_SESSION_LOST: { exit: 1, http: 503, summary: "the database connection dropped during a run" },
-  TM_LOCK_BUSY: { exit: 1, http: 409, summary: "another migration run holds the lock" },
-  TM_MIGRATION_FAILED: { exit: 1, http: 500, summary: "a migration statement failed" },
+  TM_LOCK_BUSY: {
+    exit: 1,
+    http: 409,
+    summary: "another migration run holds the lock",
+    transient: true,
+    next: "`pnpm cli status` shows who holds the migration lock",
+  },
+  TM_MIGRATION_FAILED: {
+    exit: 1,
+    http: 500,
+    summary: "a migration statement failed",
+    next: "fix the migration named above, then `pnpm cli upgrade` (or POST /migrations/jobs {name: upgrade}); `pnpm cli status` shows the failure",
+  },
   TM_INVALID_INDEX: {
     exit: 1,
     http: 409,
     summary: "an interrupted concurrent index build left an invalid index",
+    next: "`pnpm cli status` names the invalid index; drop it and `pnpm cli upgrade`",
   },
   TM_REFUSED: { exit: 3, http: 409, summary: "refused without confirmation" },
   TM_ABORTED: { exit: 3, http: 409, summary: "aborted by the user" },
@@ -39,9 +101,27 @@ export const errorCodes = {
   TM_LINT_BASELINE_INVALID: { exit: 1, http: 500, summary: "the lint baseline file is unreadable" },
   TM_GENERATE_FAILED: { exit: 1, http: 500, summary: "migration could not be generated" },
   TM_PAYLOAD_INVALID: { exit: 2, http: 400, summary: "job payload does not match its schema" },
-  TM_REDIS_UNAVAILABLE: { exit: 1, http: 503, summary: "Redis (the job queue) cannot be reached" },
-  TM_NO_WORKER: { exit: 1, http: 503, summary: "no migrator worker picked the job up" },
-  TM_QUEUE_TIMEOUT: { exit: 1, http: 504, summary: "the job did not finish in time" },
+  TM_REDIS_UNAVAILABLE: {
+    exit: 1,
+    http: 503,
+    summary: "Redis (the job queue) cannot be reached",
+    transient: true,
+    next: "start Redis (check REDIS_URL), or migrate without it: `pnpm cli upgrade --direct` or MIGRATE_ON_BOOT=inline",
+  },
+  TM_NO_WORKER: {
+    exit: 1,
+    http: 503,
+    summary: "no migrator worker picked the job up",
+    transient: true,
+    next: "start the worker (`pnpm --dir apps/migrator start`) or run `pnpm cli upgrade --direct`",
+  },
+  TM_QUEUE_TIMEOUT: {
+    exit: 1,
+    http: 504,
+    summary: "the job did not finish in time",
+    transient: true,
+    next: "`pnpm cli jobs` to see the running job, `pnpm cli status` for the lock holder",
+  },
   TM_JOB_FAILED: { exit: 1, http: 500, summary: "the job failed in the worker" },
   TM_JOB_NOT_FOUND: { exit: 1, http: 404, summary: "the job does not exist (or was trimmed)" },
   TM_VALIDATION: { exit: 2, http: 400, summary: "request does not match the route's schema" },
@@ -51,7 +131,12 @@ export const errorCodes = {
   TM_NOT_FOUND: { exit: 1, http: 404, summary: "no such route or resource" },
   TM_CONFLICT: { exit: 1, http: 409, summary: "a unique value is already taken" },
   TM_PAYLOAD_TOO_LARGE: { exit: 2, http: 413, summary: "request body is too large" },
-  TM_PENDING_MIGRATIONS: { exit: 1, http: 503, summary: "migrations are pending and boot migration is off" },
+  TM_PENDING_MIGRATIONS: {
+    exit: 1,
+    http: 503,
+    summary: "migrations are pending and boot migration is off",
+    next: "`pnpm cli upgrade` (boot migration is off), or set MIGRATE_ON_BOOT=queue",
+  },
   TM_NOT_READY: { exit: 1, http: 503, summary: "the database is not migrated yet" },
   TM_WRONG_DATABASE: {
     exit: 1,
@@ -62,10 +147,47 @@ export const errorCodes = {
   TM_QUEUE_FULL: { exit: 1, http: 429, summary: "too many jobs are being followed at once; retry later" },
   TM_JOB_INVALID: { exit: 1, http: 422, summary: "a job's data in Redis is not valid JSON" },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
-} as const;
+} as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable error code from {@link errorCodes}. */
 export type ErrorCode = keyof typeof errorCodes;
+
+/** True when `code` is one of the registry's codes. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorCodes, code);
+}
+
+/** The registry entry of `code`, for code that reads optional fields such as `next`. */
+export function errorInfo(code: ErrorCode): ErrorCodeInfo {
+  return errorCodes[code];
+}
+
+/**
+ * Driver and server codes meaning PostgreSQL cannot be reached or the session's backend went
+ * away (terminated, crashed, restarting, socket closed): the one list the engine and the API use.
+ */
+export const connectionLostCodes: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown: the server is restarting or the backend was terminated
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+]);
+
+/** True for an error whose code is in {@link connectionLostCodes}. */
+export function isConnectionLost(err: unknown): boolean {
+  return (
+    !!err && typeof err === "object" && connectionLostCodes.has(String((err as { code?: unknown }).code))
+  );
+}
 
 /** Extra, machine-readable context carried by an error (migration, statement, pid…). */
 export type ErrorDetails = Record<string, unknown>;
@@ -82,7 +204,7 @@ export class TidemarkError extends Error {
     this.details = options.details ?? {};
   }
 
-  /** Exit code for the CLI (DESIGN §8: 1 failure, 2 usage, 3 refused). */
+  /** Exit code for the CLI (1 failure, 2 usage, 3 refused). */
   get exitCode(): number {
     return errorCodes[this.code].exit;
   }

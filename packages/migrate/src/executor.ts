@@ -1,3 +1,4 @@
+import { engineDefaults } from "./config.js";
 import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
 import type { TidemarkError } from "./errors.js";
 import { loadBody } from "./executor/body.js";
@@ -59,7 +60,7 @@ export async function runStep(
 ): Promise<StepReport> {
   if (!position.inTransaction) assertSessionAlive(sql);
   const body = await loadBody(ctx, m, direction, position.onProgress);
-  const retries = ctx.lockRetries ?? 3;
+  const retries = ctx.lockRetries ?? engineDefaults.lockRetries;
   const emit = position.onProgress ?? (() => {});
   emit({ type: "step-start", revision: m.tag, index: position.index, total: position.total });
   const progress = outsideProgress();

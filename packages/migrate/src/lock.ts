@@ -1,3 +1,4 @@
+import { engineDefaults } from "./config.js";
 import { markLocked, type Sql, sessionLost } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import type { LockHolder } from "./reports.js";
@@ -10,8 +11,6 @@ import type { EngineContext } from "./types.js";
  */
 export const MIGRATION_LOCK_KEY = 0x74696465;
 
-/** How long to wait for another run to finish before giving up (ms). */
-const DEFAULT_LOCK_WAIT_MS = 15 * 60_000;
 const POLL_MS = 50;
 
 /** Hold the migration lock for the duration of `fn`; waits while another process holds it. */
@@ -21,7 +20,7 @@ export async function withMigrationLock<T>(
   fn: () => Promise<T>,
   options: { waitMs?: number } = {},
 ): Promise<T> {
-  const waitMs = options.waitMs ?? ctx.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const waitMs = options.waitMs ?? ctx.lockWaitMs ?? engineDefaults.lockWaitMs;
   const deadline = Date.now() + waitMs;
   let announced = false;
   for (;;) {

@@ -1,6 +1,19 @@
+import { loadSchemaModule } from "./authoring/schema-loader.js";
 import type { Sql } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import type { EngineContext } from "./types.js";
+
+/** The schema the caller configured: an object, else the module `TIDEMARK_SCHEMA_FILE` names. */
+async function schemaOf(ctx: EngineContext): Promise<Record<string, unknown>> {
+  if (ctx.schema) return ctx.schema;
+  if (!ctx.schemaFile) {
+    throw new TidemarkError(
+      "TM_CONFIG_INVALID",
+      "There are no migrations and no schema to create tables from. Set TIDEMARK_SCHEMA_FILE to your drizzle schema module, or create a first migration with pnpm cli init.",
+    );
+  }
+  return loadSchemaModule(ctx.schemaFile);
+}
 
 /**
  * No migrations at all: create the tables straight from the drizzle schema. Only ever reached
@@ -12,7 +25,7 @@ export async function pushSchemaTables(sql: Sql, ctx: EngineContext): Promise<st
   ctx.logger.info({ migrationsDir: ctx.migrationsDir }, "🔧 Creating database tables...");
   // Loaded lazily: drizzle-kit is large and only this rare path needs it.
   const { generateDrizzleJson, generateMigration } = await import("drizzle-kit/api");
-  const schema = (ctx.schema ?? (await import("@tidemark/db/schema"))) as Record<string, unknown>;
+  const schema = await schemaOf(ctx);
   const target = generateDrizzleJson(schema);
   const tables = Object.values(target.tables as Record<string, { schema: string; name: string }>);
   const wanted = tables.map((t) => ({ schema: t.schema || "public", name: t.name }));

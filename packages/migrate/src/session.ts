@@ -1,13 +1,11 @@
+import { engineDefaults } from "./config.js";
 import type { Sql } from "./connection.js";
 import type { EngineContext } from "./types.js";
 
-/** Default lock_timeout: short, so a migration never queues application traffic for long. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
-
-/** Apply the migrating session's timeouts (README.md lists the variables that set them). */
+/** Apply the migrating session's timeouts (defaults in config.ts). */
 export async function configureSession(sql: Sql, ctx: EngineContext): Promise<void> {
-  const lockTimeout = ctx.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const statementTimeout = ctx.statementTimeoutMs ?? 0;
+  const lockTimeout = ctx.lockTimeoutMs ?? engineDefaults.lockTimeoutMs;
+  const statementTimeout = ctx.statementTimeoutMs ?? engineDefaults.statementTimeoutMs;
   await sql
     .unsafe(
       `set lock_timeout = ${Math.trunc(lockTimeout)}; set statement_timeout = ${Math.trunc(statementTimeout)}`,

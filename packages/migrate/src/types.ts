@@ -1,3 +1,5 @@
+export type { RunReport, StepReport } from "./reports.js";
+
 /** Who asked for a run; recorded in `tidemark.history.applied_by`. */
 export interface Actor {
   via: "cli" | "api" | "worker" | "test";
@@ -33,28 +35,6 @@ export interface Migration {
   downFile?: string;
 }
 
-/** What a migration run did, returned to the CLI, the API and as a job's result. */
-export interface RunReport {
-  direction: "up" | "down";
-  from: string | null;
-  to: string | null;
-  dryRun: boolean;
-  steps: StepReport[];
-  /** Restore point taken before a destructive run, if any. */
-  backupFile?: string;
-  /** Set when the run stopped early because shutdown was requested. */
-  interrupted?: boolean;
-}
-
-/** One migration applied or rolled back during a run. */
-export interface StepReport {
-  revision: string;
-  direction: "up" | "down";
-  durationMs: number;
-  /** Statements that actually ran (environment-filtered). */
-  statements: number;
-}
-
 /** Progress notifications, one per step boundary; the worker forwards them to BullMQ. */
 export type ProgressEvent =
   | { type: "plan"; direction: "up" | "down"; revisions: string[] }
@@ -75,13 +55,15 @@ export interface EngineContext {
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
   lockRetries?: number;
-  /** Where restore points go (DESIGN §9); required by rollback/restore unless noBackup. */
+  /** Where restore points go; required by rollback/restore unless noBackup. */
   backupDir?: string;
   backupKeep?: number;
-  /** How long to wait for another run's migration lock before failing (default 15 min). */
+  /** How long to wait for another run's migration lock before failing (default in config.ts). */
   lockWaitMs?: number;
   /** A caller-owned pool for read-only commands (the API's); mutating commands open their own session. */
   sql?: import("./connection.js").Sql;
-  /** drizzle schema module for table creation without migrations; default `@tidemark/db/schema`. */
+  /** The drizzle schema module (`TIDEMARK_SCHEMA_FILE`) tables are built from when there are no migrations. */
+  schemaFile?: string;
+  /** An already loaded drizzle schema, instead of loading `schemaFile`. */
   schema?: Record<string, unknown>;
 }

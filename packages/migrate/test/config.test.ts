@@ -1,5 +1,7 @@
+import { migrationsDir, schemaFile } from "@tidemark/db";
 import { describe, expect, it } from "vitest";
-import { loadEngineConfig } from "../src/config.js";
+import { engineDefaults, loadEngineConfig } from "../src/config.js";
+import { createEngineContext, processActor } from "../src/context.js";
 
 describe("loadEngineConfig", () => {
   it("uses the documented defaults", () => {
@@ -40,5 +42,37 @@ describe("loadEngineConfig", () => {
     expect(err?.message).toContain("DATABASE_URL");
     expect(err?.message).toContain("TIDEMARK_LOCK_TIMEOUT_MS");
     expect(err?.message).not.toContain("s3cretpw");
+  });
+
+  it("defaults the migrations folder and the schema module to the demo package's, and resolves overrides", () => {
+    expect(loadEngineConfig({})).toMatchObject({ migrationsDir, schemaFile });
+    const config = loadEngineConfig({ INIT_CWD: "/srv/app", TIDEMARK_SCHEMA_FILE: "src/db/schema.ts" });
+    expect(config.schemaFile).toBe("/srv/app/src/db/schema.ts");
+  });
+});
+
+describe("createEngineContext", () => {
+  it("passes a loaded config through and names this process as the actor", () => {
+    const config = loadEngineConfig({ TIDEMARK_LOCK_RETRIES: "7", BACKUP_DIR: "/b" });
+    const logger = { info() {}, warn() {}, error() {}, debug() {} };
+    const ctx = createEngineContext(config, processActor("worker", { jobId: "42" }), logger);
+    expect(ctx).toMatchObject({ lockRetries: 7, backupDir: "/b", schemaFile, migrationsDir, logger });
+    expect(ctx.actor).toMatchObject({ via: "worker", jobId: "42", pid: process.pid });
+  });
+
+  it("fills what a partial config leaves out with the engine's defaults", () => {
+    const logger = { info() {}, warn() {}, error() {}, debug() {} };
+    const ctx = createEngineContext(
+      { databaseUrl: "postgres://x/y", migrationsDir: "/m" },
+      processActor("cli"),
+      logger,
+    );
+    expect(ctx).toMatchObject({
+      environment: engineDefaults.environment,
+      lockTimeoutMs: engineDefaults.lockTimeoutMs,
+      lockRetries: engineDefaults.lockRetries,
+      backupKeep: engineDefaults.backupKeep,
+    });
+    expect(ctx.actor).not.toHaveProperty("jobId");
   });
 });

@@ -1,7 +1,6 @@
-import { createTempDatabase, dropDatabase } from "@tidemark/testkit";
+import { createTempDatabase, dropDatabase, withSql } from "@tidemark/testkit";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkUpToDate } from "../src/status.js";
 import { upgrade } from "../src/upgrade.js";
@@ -14,14 +13,11 @@ afterAll(async () => {
 });
 
 async function drizzleMigrate(url: string, folder: string) {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
+  return withSql(url, async (sql) => {
     await migrate(drizzle(sql), { migrationsFolder: folder });
     const [row] = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
     return row?.n as number;
-  } finally {
-    await sql.end();
-  }
+  });
 }
 
 describe("agreement with drizzle-orm's migrator", () => {

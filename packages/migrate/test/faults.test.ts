@@ -1,6 +1,13 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { copyMigrations, createTempDatabase, databaseUrl, dropDatabase } from "@tidemark/testkit";
+import {
+  copyMigrations,
+  createTempDatabase,
+  databaseUrl,
+  dropDatabase,
+  editJournal,
+  eventually,
+} from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { assertSessionAlive, sessionLost, withDatabase } from "../src/connection.js";
@@ -43,11 +50,7 @@ describe("faults", () => {
 
   it("refuses to upgrade when an applied migration was deleted", async () => {
     const { ctx, dir } = await setup();
-    const journalFile = path.join(dir, "meta", "_journal.json");
-    const { readFile, writeFile } = await import("node:fs/promises");
-    const journal = JSON.parse(await readFile(journalFile, "utf8"));
-    journal.entries.pop();
-    await writeFile(journalFile, JSON.stringify(journal));
+    await editJournal(dir, (journal) => journal.entries.pop());
     await rm(path.join(dir, "0004_set_default_avatar_url.sql"));
     await expect(upgrade(ctx)).rejects.toMatchObject({ code: "TM_MIGRATION_MISSING" });
   });
@@ -204,14 +207,17 @@ describe("a lost database session", () => {
     const admin = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
       const run = upgrade(ctx).catch((e: unknown) => e);
-      let pid: number | undefined;
-      while (pid === undefined) {
-        const [row] = await admin<{ pid: number }[]>`
+      const pid = await eventually(
+        async () => {
+          const [row] = await admin<{ pid: number }[]>`
           select pid from pg_stat_activity
           where datname = current_database() and query like '%pg_sleep(3)%' and pid <> pg_backend_pid()`;
-        pid = row?.pid;
-        if (pid === undefined) await new Promise((r) => setTimeout(r, 25));
-      }
+          return row?.pid;
+        },
+        "the slow migration's backend",
+        10_000,
+        25,
+      );
       await admin`select pg_terminate_backend(${pid})`;
       const err = await run;
       expect(err).toMatchObject({ code: "TM_SESSION_LOST", details: { revision: "0005_slow" } });
@@ -233,7 +239,7 @@ describe("a lost database session", () => {
           assertSessionAlive(sql);
           const [{ pid }] = (await sql`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
           await admin`select pg_terminate_backend(${pid})`;
-          while (!sessionLost(sql)) await new Promise((r) => setTimeout(r, 10));
+          await eventually(() => sessionLost(sql), "the session to notice its backend is gone", 10_000, 10);
           return Promise.resolve()
             .then(() => assertSessionAlive(sql))
             .catch((e: unknown) => e);

@@ -3,6 +3,7 @@ import {
   createTempDatabase,
   databaseUrl,
   dropDatabase,
+  runSql,
   tempDir,
   uniqueId,
 } from "@tidemark/testkit";
@@ -14,16 +15,22 @@ import { checkUpToDate, status } from "../src/status.js";
 import { upgrade } from "../src/upgrade.js";
 import { addMigration, testContext } from "./support.js";
 
+/** An empty database, for the test that applies the seed history. */
 let db: { name: string; url: string };
 let sql: postgres.Sql;
+/** A database the fixture brought up to date, for tests that read or re-run on a migrated one. */
+let migrated: { name: string; url: string };
 
 beforeAll(async () => {
   db = await createTempDatabase();
   sql = postgres(db.url, { max: 2, onnotice: () => {} });
+  migrated = await createTempDatabase();
+  await upgrade(testContext(migrated.url).ctx);
 });
 afterAll(async () => {
   await sql.end();
   await dropDatabase(db.name);
+  await dropDatabase(migrated.name);
 });
 
 describe("upgrade", () => {
@@ -49,14 +56,14 @@ describe("upgrade", () => {
   });
 
   it("finds nothing to do on a second run", async () => {
-    const { ctx } = testContext(db.url);
+    const { ctx } = testContext(migrated.url);
     const report = await upgrade(ctx);
     expect(report.steps).toEqual([]);
     expect(report.to).toBe("0004_set_default_avatar_url");
   });
 
   it("reports tables and columns from the catalog in status", async () => {
-    const { ctx } = testContext(db.url);
+    const { ctx } = testContext(migrated.url);
     const s = await status(ctx);
     expect(s.upToDate).toBe(true);
     const users = s.tables.find((t) => t.name === "users");
@@ -161,6 +168,26 @@ export async function down(ctx) { await ctx.sql\`delete from env_marks where env
       await empty.cleanup();
     }
   });
+
+  it("names TIDEMARK_SCHEMA_FILE when there are no migrations and no schema is configured", async () => {
+    const empty = await tempDir();
+    const other = await createTempDatabase();
+    try {
+      const { ctx } = testContext(other.url, { migrationsDir: empty.dir, schemaFile: undefined });
+      const err = await upgrade(ctx).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "TM_CONFIG_INVALID" });
+      expect((err as Error).message).toContain("TIDEMARK_SCHEMA_FILE");
+      expect(
+        await postgresRows(
+          other.url,
+          "select count(*) from information_schema.tables where table_schema = 'public'",
+        ),
+      ).toEqual(["0"]);
+    } finally {
+      await dropDatabase(other.name);
+      await empty.cleanup();
+    }
+  });
 });
 
 function ctxDir(): string {
@@ -168,13 +195,7 @@ function ctxDir(): string {
 }
 
 async function postgresRows(url: string, query: string): Promise<string[]> {
-  const c = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    const rows = await c.unsafe(query);
-    return rows.map((r) => String(Object.values(r)[0]));
-  } finally {
-    await c.end();
-  }
+  return (await runSql(url, query)).map((r) => String(Object.values(r)[0]));
 }
 
 describe("read-only commands on a caller's pool", () => {
@@ -192,10 +213,11 @@ describe("read-only commands on a caller's pool", () => {
 
   it("read history through a pool that drizzle configured to return timestamps as strings", async () => {
     const { drizzle } = await import("drizzle-orm/postgres-js");
-    const pool = postgres(db.url, { max: 1, onnotice: () => {} });
+    const pool = postgres(migrated.url, { max: 1, onnotice: () => {} });
     drizzle(pool);
     try {
-      const rows = await history(testContext(db.url, { sql: pool }).ctx, { limit: 1 });
+      const rows = await history(testContext(migrated.url, { sql: pool }).ctx, { limit: 1 });
+      expect(rows).toHaveLength(1);
       expect(rows[0]?.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     } finally {
       await pool.end();

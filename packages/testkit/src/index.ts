@@ -6,7 +6,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 
-/** The server every test talks to (DESIGN §11). Override with TEST_PG_URL. */
+export * from "./migrations.js";
+
+/** The server every test talks to. Override with TEST_PG_URL. */
 export const adminUrl = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** The Redis every test talks to. Override with TEST_REDIS_URL. */
@@ -30,14 +32,27 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
-/** Run admin SQL on the maintenance database. */
-export async function adminQuery<T extends object = Record<string, unknown>>(query: string): Promise<T[]> {
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+/** Run `fn` with a short-lived single-connection client on `url`, closed afterwards. */
+export async function withSql<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
-    return (await sql.unsafe(query)) as unknown as T[];
+    return await fn(sql);
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** Run one SQL text on `url` through a short-lived connection and return its rows. */
+export async function runSql<T extends object = Record<string, unknown>>(
+  url: string,
+  query: string,
+): Promise<T[]> {
+  return withSql(url, async (sql) => (await sql.unsafe(query)) as unknown as T[]);
+}
+
+/** Run admin SQL on the maintenance database. */
+export async function adminQuery<T extends object = Record<string, unknown>>(query: string): Promise<T[]> {
+  return runSql<T>(adminUrl, query);
 }
 
 /** Create an empty throw-away database and return its name and URL. */
@@ -119,4 +134,32 @@ export async function dropQueuePrefix(prefix: string, url = redisUrl): Promise<n
     redis.disconnect();
   }
   return deleted;
+}
+
+/**
+ * Poll `fn` until it returns a truthy value; fail with the last value seen after `timeoutMs`,
+ * so a condition that never comes fails the test instead of hanging it.
+ */
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value as NonNullable<T>;
+      last = value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const seen = last instanceof Error ? last.message : String(last);
+      throw new Error(`timed out waiting for ${what} (last: ${seen})`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }

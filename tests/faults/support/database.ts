@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { type EngineContext, upgrade } from "@tidemark/migrate";
-import { memoryLogger } from "@tidemark/testkit";
-import postgres from "postgres";
+import { memoryLogger, withSql } from "@tidemark/testkit";
 
 const exec = promisify(execFile);
 
@@ -17,15 +16,7 @@ export interface HistoryEntry {
   backup_file: string | null;
 }
 
-/** Run `fn` with a short-lived client on `url`. */
-export async function withSql<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
+export { withSql };
 
 /**
  * `pg_dump --schema-only` of a database, comparable across databases: recent pg_dump prints

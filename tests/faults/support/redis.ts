@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
+import { eventually } from "@tidemark/testkit";
+import { freePort, kill9, ManagedProcess } from "@tidemark/testkit/processes";
 import { Redis } from "ioredis";
-import { ManagedProcess } from "../../support/processes.js";
-import { eventually, freePort, kill9 } from "./processes.js";
 
 /** A private redis-server the test may kill and restart; the shared one at :6379 is never touched. */
 export interface OwnRedis {

@@ -10,10 +10,18 @@ import {
   tempDir,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
+import {
+  type ApiProcess,
+  type CliResult,
+  kill9,
+  type ManagedProcess,
+  runCli,
+  spawnApi,
+  startWorker,
+  type WorkerOptions,
+} from "@tidemark/testkit/processes";
 import { afterAll, afterEach } from "vitest";
-import { type ApiProcess, type ManagedProcess, spawnApi } from "../../support/processes.js";
 import { migrateTo, schemaDump } from "./database.js";
-import { type CliResult, kill9, runCli, startWorker, type WorkerOptions } from "./processes.js";
 
 /** A long random admin token for the API processes. */
 export const ADMIN_TOKEN = "faults-admin-token-0123456789abcdef";

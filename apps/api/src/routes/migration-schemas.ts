@@ -1,31 +1,23 @@
-import { Type } from "typebox";
+import { historyRowSchema, type StatusReport, statusReportSchema } from "@tidemark/migrate";
+import { type Static, type TSchema, type TUnsafe, Type } from "typebox";
+import { z } from "zod";
 import { BootSchema } from "./health.js";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
-const Column = Type.Object({
-  name: Type.String(),
-  type: Type.String(),
-  nullable: Type.Boolean(),
-  default: NullableString,
-});
+/** A route schema derived from the engine's zod schema: the report shape is defined only there. */
+function fromEngine<S extends z.ZodType>(
+  schema: S,
+): TUnsafe<z.infer<S>> & { properties: object; required: string[] } {
+  const { $schema: _draft, ...json } = z.toJSONSchema(schema, { target: "draft-7" });
+  return Type.Unsafe<z.infer<S>>(json as TSchema) as TUnsafe<z.infer<S>> & {
+    properties: object;
+    required: string[];
+  };
+}
 
 /** A row of `tidemark.history`. */
-export const HistoryRowSchema = Type.Object({
-  id: Type.Integer(),
-  revision: Type.String(),
-  // Besides up/down the table also records restore and stamp events.
-  direction: Type.String(),
-  checksum: NullableString,
-  startedAt: Type.String(),
-  finishedAt: NullableString,
-  durationMs: Type.Union([Type.Number(), Type.Null()]),
-  appliedBy: Type.Record(Type.String(), Type.Unknown()),
-  environment: Type.String(),
-  status: Type.String(),
-  error: NullableString,
-  backupFile: NullableString,
-});
+export const HistoryRowSchema = fromEngine(historyRowSchema);
 
 const LintFinding = Type.Object({
   rule: Type.String(),
@@ -39,73 +31,8 @@ const LintFinding = Type.Object({
   revision: Type.Optional(Type.String()),
 });
 
-/** The live schema against the one recorded after the last run (see ARCHITECTURE.md). */
-const SchemaDriftSchema = Type.Object({
-  state: Type.Union([
-    Type.Literal("clean"),
-    Type.Literal("drifted"),
-    Type.Literal("mismatch"),
-    Type.Literal("unrecorded"),
-  ]),
-  recorded: Type.Union([
-    Type.Object({ revision: NullableString, recordedAt: Type.String(), recordedBy: Type.String() }),
-    Type.Null(),
-  ]),
-  changes: Type.Array(
-    Type.Object({
-      change: Type.String(),
-      kind: Type.String(),
-      name: Type.String(),
-      before: Type.Optional(Type.String()),
-      after: Type.Optional(Type.String()),
-      snapshotOf: Type.Optional(Type.String()),
-    }),
-  ),
-  summary: Type.String(),
-});
-
-/** `GET /migrations/status`. */
-export const StatusSchema = Type.Object({
-  database: Type.String(),
-  databaseExists: Type.Boolean(),
-  environment: Type.String(),
-  current: NullableString,
-  latest: NullableString,
-  upToDate: Type.Boolean(),
-  applied: Type.Array(
-    Type.Object({ revision: NullableString, hash: Type.String(), createdAt: Type.Number() }),
-  ),
-  pending: Type.Array(Type.String()),
-  drift: Type.Array(
-    Type.Object({
-      revision: Type.String(),
-      kind: Type.String(),
-      appliedChecksum: Type.String(),
-      fileChecksum: Type.Optional(Type.String()),
-    }),
-  ),
-  late: Type.Array(Type.String()),
-  invalidIndexes: Type.Array(Type.String()),
-  tables: Type.Array(
-    Type.Object({ schema: Type.String(), name: Type.String(), columns: Type.Array(Column) }),
-  ),
-  lockHolder: Type.Union([
-    Type.Object({
-      pid: Type.Integer(),
-      applicationName: Type.String(),
-      clientAddr: NullableString,
-      since: NullableString,
-      query: NullableString,
-    }),
-    Type.Null(),
-  ]),
-  // Only while nothing has superseded it; a superseded one moves to supersededFailure.
-  lastFailure: Type.Union([HistoryRowSchema, Type.Null()]),
-  supersededFailure: Type.Union([
-    Type.Intersect([HistoryRowSchema, Type.Object({ supersededBecause: Type.String() })]),
-    Type.Null(),
-  ]),
-  schemaDrift: Type.Union([SchemaDriftSchema, Type.Null()]),
+/** What the API adds to the engine's status report. */
+const StatusExtras = Type.Object({
   lint: Type.Union([
     Type.Object({
       findings: Type.Array(LintFinding),
@@ -122,6 +49,15 @@ export const StatusSchema = Type.Object({
   boot: BootSchema,
   generatedAt: Type.String({ format: "date-time" }),
 });
+
+const engineStatus = fromEngine(statusReportSchema);
+
+/** `GET /migrations/status`: the engine's report plus the API's own fields. */
+export const StatusSchema = Type.Unsafe<StatusReport & Static<typeof StatusExtras>>({
+  ...engineStatus,
+  properties: { ...engineStatus.properties, ...StatusExtras.properties },
+  required: [...engineStatus.required, ...StatusExtras.required],
+} as TSchema);
 
 /** `GET /migrations/status` without a token: revisions and boot phase only. */
 export const StatusSummarySchema = Type.Object({

@@ -187,6 +187,7 @@ async function runCreate(cli: CliContext, message: string, flags: CreateFlags): 
           }
         : undefined,
       databaseUrl: cli.engine.databaseUrl,
+      scratchUrl: cli.config.scratchUrl,
       logger: cli.logger,
     }),
   );

@@ -19,6 +19,7 @@ function init(cli: CliContext, stampExisting: boolean): Promise<InitResult> {
       migrationsDir: cli.engine.migrationsDir,
       schemaFile: cli.schemaFile,
       databaseUrl: cli.engine.databaseUrl,
+      scratchUrl: cli.config.scratchUrl,
       logger: cli.logger,
       stampExisting,
       environment: cli.engine.environment,

@@ -2,7 +2,7 @@ import path from "node:path";
 import type { JobView } from "@tidemark/jobs";
 import type { Command } from "commander";
 import { loadCliConfig } from "../config.js";
-import { createLogger } from "../context.js";
+import { cliLogger } from "../context.js";
 import { positiveInt, withExamples, withJson } from "../help.js";
 import { color, plural, print, printJson, rev, table } from "../output.js";
 
@@ -47,9 +47,9 @@ export function registerJobs(program: Command): void {
   withExamples(cmd, ["jobs", "jobs --failed", "jobs --json | jq '.[0].state'"]);
   cmd.action(async (opts: { failed?: boolean; limit: number; json?: boolean }) => {
     // Loaded here so the other commands never pay for BullMQ.
-    const { createMigrationsQueue, loadQueueConfig } = await import("@tidemark/jobs");
-    const config = loadQueueConfig();
-    const queue = createMigrationsQueue(config, { logger: createLogger(loadCliConfig().logLevel) });
+    const { createMigrationsQueue } = await import("@tidemark/jobs");
+    const { queue: config, logLevel } = loadCliConfig();
+    const queue = createMigrationsQueue(config, { logger: cliLogger(logLevel) });
     try {
       const jobs = await queue.listJobs({ failed: Boolean(opts.failed), limit: opts.limit });
       if (opts.json) {

@@ -1,9 +1,9 @@
-import { hostname } from "node:os";
 import { readTables } from "../catalog.js";
 import { isMissingDatabase, withDatabase } from "../connection.js";
+import { createEngineContext, processActor } from "../context.js";
 import { TidemarkError } from "../errors.js";
 import { stamp } from "../stamp.js";
-import type { Actor, EngineContext } from "../types.js";
+import type { Actor } from "../types.js";
 import { upgrade } from "../upgrade.js";
 import { createMigration } from "./create.js";
 import { describeDatabase, describeDifferences } from "./describe.js";
@@ -94,13 +94,15 @@ export async function initProject(options: InitOptions & InitExtras): Promise<In
     logger: options.logger,
   });
   const revision = created.revision as string;
-  const ctx: EngineContext = {
-    databaseUrl: options.databaseUrl,
-    migrationsDir: options.migrationsDir,
-    environment: options.environment ?? "development",
-    actor: options.actor ?? { via: "cli", host: hostname(), pid: process.pid },
-    logger: options.logger,
-  };
+  const ctx = createEngineContext(
+    {
+      databaseUrl: options.databaseUrl,
+      migrationsDir: options.migrationsDir,
+      environment: options.environment,
+    },
+    options.actor ?? processActor("cli"),
+    options.logger,
+  );
   if (existingTables.length > 0) {
     await stamp(ctx, revision);
     return { status: "stamped", revision, existingTables, created };

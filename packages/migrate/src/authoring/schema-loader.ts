@@ -26,7 +26,7 @@ export async function loadSchemaModule(schemaFile: string): Promise<Record<strin
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new TidemarkError(
       "TM_GENERATE_FAILED",
-      `Schema file ${file} does not compile or fails to load:\n${reason}\nFix it and run create again; nothing was written.`,
+      `Schema file ${file} does not compile or fails to load:\n${reason}\nFix it and run the command again; nothing was written.`,
       { cause, details: { file } },
     );
   }

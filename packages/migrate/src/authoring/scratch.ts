@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { connectionError, isMissingDatabase } from "../connection.js";
+import { isMissingDatabase } from "../connection.js";
 import { TidemarkError } from "../errors.js";
-import { describeDatabaseUrl } from "../redact.js";
+import { describeDatabaseUrl, redactUrls } from "../redact.js";
 
 type Admin = ReturnType<typeof postgres>;
 
@@ -16,9 +16,24 @@ function withPath(url: string, database: string): string {
   return u.toString();
 }
 
+/** The server could not be reached: name every URL tried (passwords masked) and the variable to set. */
+function unreachable(tried: string[], cause: unknown): TidemarkError {
+  const pg = cause as { code?: string; message?: string };
+  const reason =
+    pg.code === "28P01" || pg.code === "28000" ? "authentication failed" : (pg.message ?? String(cause));
+  const urls = tried.map(redactUrls);
+  return new TidemarkError(
+    "TM_DB_UNREACHABLE",
+    `Cannot connect to PostgreSQL to create a scratch database (tried ${urls.join(", then ")}): ${reason}. Start the server, or set TIDEMARK_SCRATCH_URL to a PostgreSQL server where scratch databases may be created.`,
+    { cause, details: { tried: urls, pgCode: pg.code } },
+  );
+}
+
 /** Connect to the server for CREATE DATABASE: the given database, else the `postgres` maintenance one. */
 async function connectAdmin(serverUrl: string): Promise<{ admin: Admin; url: string }> {
+  const tried: string[] = [];
   for (const url of [serverUrl, withPath(serverUrl, "postgres")]) {
+    tried.push(url);
     const admin = open(url);
     try {
       await admin`select 1`;
@@ -26,7 +41,7 @@ async function connectAdmin(serverUrl: string): Promise<{ admin: Admin; url: str
     } catch (cause) {
       await admin.end({ timeout: 5 });
       // The target database of a new project does not exist yet: any database on the server will do.
-      if (!isMissingDatabase(cause) || url !== serverUrl) throw connectionError(url, cause);
+      if (!isMissingDatabase(cause) || url !== serverUrl) throw unreachable(tried, cause);
     }
   }
   throw new Error("unreachable");
@@ -47,7 +62,7 @@ export async function withScratchDatabase<T>(serverUrl: string, fn: (url: string
       const user = decodeURIComponent(new URL(url).username) || "(current user)";
       const reason =
         code === "42501"
-          ? `role "${user}" lacks the CREATEDB privilege. Grant it (ALTER ROLE "${user}" CREATEDB) or pass a scratch server URL where it may create databases`
+          ? `role "${user}" lacks the CREATEDB privilege. Grant it (ALTER ROLE "${user}" CREATEDB), or set TIDEMARK_SCRATCH_URL to a PostgreSQL server whose role may create databases (only throw-away tm_scratch_* databases are made there)`
           : (cause as Error).message;
       throw new TidemarkError(
         "TM_DB_CREATE_FAILED",

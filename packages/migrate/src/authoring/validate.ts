@@ -1,8 +1,8 @@
-import { hostname } from "node:os";
 import { withDatabase } from "../connection.js";
+import { createEngineContext, processActor } from "../context.js";
 import { TidemarkError } from "../errors.js";
 import { rollback } from "../rollback.js";
-import type { EngineContext, Logger } from "../types.js";
+import type { Logger } from "../types.js";
 import { upgrade } from "../upgrade.js";
 import { describeDatabase, describeDifferences, type SchemaDescription } from "./describe.js";
 import { diffSql } from "./drizzle-kit.js";
@@ -122,13 +122,11 @@ async function proveOnHistory(
   await withScratchDatabase(input.serverUrl, async (url) => {
     // Old migrations may name types only through the project's search_path: apply them with it.
     if (searchPath) await setDatabaseSearchPath(url, searchPath);
-    const ctx: EngineContext = {
-      databaseUrl: url,
-      migrationsDir: input.stagedDir,
-      environment: "development",
-      actor: { via: "cli", host: hostname(), pid: process.pid },
-      logger: quiet(input.logger),
-    };
+    const ctx = createEngineContext(
+      { databaseUrl: url, migrationsDir: input.stagedDir },
+      processActor("cli"),
+      quiet(input.logger),
+    );
     if (input.previousTag) {
       try {
         await upgrade(ctx, { to: input.previousTag });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
+import { engineDefaults } from "../config.js";
 import { type Sql, withDatabase } from "../connection.js";
 import { isTidemarkError, TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
@@ -122,7 +123,7 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
 /** Retention after a backup; housekeeping, so a failure is logged, never thrown. */
 async function applyRetention(ctx: EngineContext, dir: string, database: string, startedAt: Date) {
   try {
-    await pruneBackups(dir, database, ctx.backupKeep ?? 20, ctx.logger, { startedAt });
+    await pruneBackups(dir, database, ctx.backupKeep ?? engineDefaults.backupKeep, ctx.logger, { startedAt });
   } catch (err) {
     ctx.logger.warn({ event: "backup.prune_failed", err }, "Retention could not run; old backups were kept");
   }

@@ -1,5 +1,6 @@
 import type { Sql } from "../connection.js";
 import { TidemarkError } from "../errors.js";
+import type { DumpSource } from "../reports.js";
 import { PgToolFailure, type PgToolOptions, runPgTool } from "./pgtools.js";
 import { type BackupInfo, hashFile, readSidecar } from "./store.js";
 
@@ -68,12 +69,7 @@ export async function userTables(sql: Sql): Promise<string[]> {
 }
 
 /** Where a dump came from, as its sidecar records it. */
-export interface DumpSource {
-  database: string;
-  systemIdentifier: string | null;
-  revision: string | null;
-  createdAt: string;
-}
+export type { DumpSource };
 
 /**
  * Refuse to restore a dump taken from another database (by name, or by server when both system

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { engineDefaults } from "../config.js";
 import { type Sql, sessionLost } from "../connection.js";
 import { TidemarkError } from "../errors.js";
-import { DEFAULT_LOCK_TIMEOUT_MS } from "../session.js";
 import { describeSessions } from "../session-query.js";
 import type { EngineContext, ProgressEvent } from "../types.js";
 import { PgToolFailure, type PgToolOptions, runPgTool, withToolConnection } from "./pgtools.js";
@@ -181,7 +181,7 @@ export async function runRestoreTool(
   options: PgToolOptions & { onProgress?: (event: ProgressEvent) => void; revision: string },
   guard: LockGuard,
 ): Promise<void> {
-  const lockTimeout = Math.trunc(ctx.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+  const lockTimeout = Math.trunc(ctx.lockTimeoutMs ?? engineDefaults.lockTimeoutMs);
   const retries = ctx.lockRetries ?? 3;
   for (let attempt = 1; ; attempt++) {
     const { lockTimedOut, error } = await restoreOnce(sql, ctx, file, options, guard, lockTimeout);

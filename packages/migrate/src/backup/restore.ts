@@ -2,6 +2,7 @@ import { type Sql, sessionLost, withDatabase } from "../connection.js";
 import { TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
+import type { RestoreReport } from "../reports.js";
 import { withRecordedLock } from "../schema-state.js";
 import { currentRevision, ensureStateTables, type NewHistoryRow, readApplied } from "../state.js";
 import type { EngineContext, Migration, ProgressEvent } from "../types.js";
@@ -26,20 +27,7 @@ export interface RestoreOptions extends PgToolOptions {
 }
 
 /** What a restore did and where the database stands now. */
-export interface RestoreReport {
-  /** Absolute path of the restored dump. */
-  file: string;
-  /** The backup taken just before, the way back from this restore; null with `noBackup`. */
-  safetyBackup: string | null;
-  /** Revision now in the database, read back after the restore. */
-  revision: string | null;
-  /** Migrations an `upgrade` would apply now, in order. */
-  pending: string[];
-  /** Tables that exist in the database but not in the dump; `--clean` cannot know to drop them. */
-  extraTables: string[];
-  /** The database, revision and time the dump was taken from (its sidecar). */
-  source: DumpSource;
-}
+export type { RestoreReport } from "../reports.js";
 
 /** Everything a locked restore works with. */
 interface Job {

@@ -4,31 +4,11 @@ import { open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { TidemarkError } from "../errors.js";
+import type { BackupInfo } from "../reports.js";
 import type { Logger } from "../types.js";
 import { dumpsInUse } from "./in-use.js";
 
-/** A backup in BACKUP_DIR: the dump file plus what its `.json` sidecar records. */
-export interface BackupInfo {
-  /** Absolute path of the `.dump` file. */
-  file: string;
-  /** File name of the dump, the handle users pass to `restore`. */
-  name: string;
-  database: string;
-  /** The server's `pg_control_system().system_identifier`, when the role could read it. */
-  systemIdentifier?: string;
-  /** Revision the database was at when dumped; null before any migration. */
-  revision: string | null;
-  /** Hex sha256 of the dump; empty when the sidecar is missing. */
-  sha256: string;
-  size: number;
-  /** Server version the dump was taken from; empty when the sidecar is missing. */
-  serverVersion: string;
-  /** ISO timestamp of the dump's snapshot. */
-  createdAt: string;
-  label?: string;
-  /** Why it was taken: "manual", "restore-point" (before a rollback), "safety" (before a restore)… */
-  reason?: string;
-}
+export type { BackupInfo } from "../reports.js";
 
 /** Reasons that mark a backup as a restore point, which retention always keeps the newest of. */
 export const RESTORE_POINT_REASONS: readonly string[] = ["restore-point", "safety"];

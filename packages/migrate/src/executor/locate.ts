@@ -1,4 +1,5 @@
 import type { Sql } from "../connection.js";
+import { connectionLostCodes } from "../errors.js";
 import { codePoints, type OneTripScript } from "../one-trip.js";
 import { codeStart, countNewlines } from "../run-mode.js";
 import type { SqlBlock } from "../statements.js";
@@ -21,14 +22,8 @@ export interface Cursor {
 }
 
 const LOCK_NOT_AVAILABLE = "55P03";
-/** Backend terminated (admin shutdown, crash, server restart) or the socket closed under us. */
-export const SESSION_ENDED = new Set([
-  "57P01",
-  "57P02",
-  "57P03",
-  "CONNECTION_CLOSED",
-  "CONNECTION_DESTROYED",
-]);
+/** The session is gone (the one list of such codes is in errors.ts). */
+export const SESSION_ENDED = connectionLostCodes;
 
 /** PostgreSQL's 1-based error position (in characters of the query text sent), if any. */
 export function errorPosition(err: unknown): number | undefined {

@@ -107,7 +107,22 @@ describe("create refuses bad input and writes nothing", () => {
     const err = await failure(p.create("Widen email", { scratchUrl }));
     expect(err.code).toBe("TM_DB_CREATE_FAILED");
     expect(err.message).toContain("CREATEDB");
+    expect(err.message).toContain("TIDEMARK_SCRATCH_URL");
     expect(err.message).not.toMatch(/password/i);
+    expect(await folderContents(p.migrationsDir)).toEqual(before);
+  });
+
+  it("names the URL it tried, password masked, when no PostgreSQL answers for the scratch database", async () => {
+    const p = await project();
+    await p.writeSchema(seedSchema({ email: "255" }));
+    const before = await folderContents(p.migrationsDir);
+    const scratchUrl = "postgres://someone:hunter2secret@127.0.0.1:1/nowhere";
+    const err = await failure(p.create("Widen email", { scratchUrl }));
+    expect(err.code).toBe("TM_DB_UNREACHABLE");
+    expect(err.message).toContain("postgres://someone:***@127.0.0.1:1/nowhere");
+    expect(err.message).toContain("TIDEMARK_SCRATCH_URL");
+    expect(JSON.stringify(err.details)).not.toContain("hunter2secret");
+    expect(err.message).not.toContain("hunter2secret");
     expect(await folderContents(p.migrationsDir)).toEqual(before);
   });
 

@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { cp, readFile } from "node:fs/promises";
 import path from "node:path";
-import { withTempDatabase } from "@tidemark/testkit";
+import { withSql, withTempDatabase } from "@tidemark/testkit";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import {
   drizzleKit,
@@ -17,15 +16,6 @@ import {
 
 const LAST_SEED = "0004_set_default_avatar_url";
 const { project } = projectsPerTest();
-
-async function withSql<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.end();
-  }
-}
 
 describe("create on schema changes", () => {
   it("adds a table: writes drizzle-kit's files, proves up and down, and drizzle's own migrator accepts them", async () => {

@@ -5,7 +5,6 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { migrationsDir as seedDir } from "@tidemark/db";
 import { adminUrl, createTempDatabase, dropDatabase, memoryLogger, tempDir } from "@tidemark/testkit";
-import postgres from "postgres";
 import { afterEach } from "vitest";
 import { createMigration } from "../../src/authoring/index.js";
 import type { CreateOptions } from "../../src/authoring/types.js";
@@ -156,11 +155,4 @@ export function projectsPerTest() {
 }
 
 /** Run one query on a database through a short-lived connection. */
-export async function query(url: string, text: string): Promise<Record<string, unknown>[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await sql.unsafe(text);
-  } finally {
-    await sql.end();
-  }
-}
+export { runSql as query } from "@tidemark/testkit";

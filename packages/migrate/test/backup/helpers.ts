@@ -2,8 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { promisify } from "node:util";
 import { migrationsDir } from "@tidemark/db";
-import { memoryLogger } from "@tidemark/testkit";
-import postgres from "postgres";
+import { memoryLogger, runSql, withSql } from "@tidemark/testkit";
 import { expect } from "vitest";
 import { TidemarkError } from "../../src/errors.js";
 import type { EngineContext } from "../../src/types.js";
@@ -33,29 +32,15 @@ export function backupContext(
 
 /** Fill every seed table with rows, so a round trip has data to lose. */
 export async function seedRows(url: string, users = 50, categories = 10): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
+  await withSql(url, async (sql) => {
     await sql`insert into users (username, email, avatar_url)
       select 'user' || g || '_' || md5(random()::text), 'u' || g || '_' || md5(random()::text) || '@example.com', '/a/' || g || '.png'
       from generate_series(1, ${users}) g`;
     await sql`insert into categories (name) select 'category ' || g from generate_series(1, ${categories}) g`;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  });
 }
 
-/** Run SQL on a database in a short-lived session. */
-export async function runSql<T extends object = Record<string, unknown>>(
-  url: string,
-  query: string,
-): Promise<T[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return (await sql.unsafe(query)) as unknown as T[];
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
+export { runSql };
 
 /**
  * What "the database is unchanged" means here: `pg_dump --schema-only` of every schema, plus

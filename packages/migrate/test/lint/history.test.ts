@@ -1,13 +1,11 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { isTidemarkError, lintMigrations, lintSql, runsOutsideTransaction } from "../../src/index.js";
 import { readMigrations } from "../../src/journal.js";
+import { writeCorpus } from "./corpus.js";
 import { historyFolders } from "./folders.js";
 
 const folders = historyFolders();
@@ -19,7 +17,6 @@ afterAll(async () => {
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const seedDir = path.join(repoRoot, "packages/db/migrations");
-const corpusScript = path.join(repoRoot, "../shared/bench/corpus.mjs");
 
 describe("the seed history", () => {
   test("lints clean: it creates tables, widens a varchar, adds a nullable column and backfills with WHERE", async () => {
@@ -148,12 +145,12 @@ describe("walking a history", () => {
   });
 });
 
-describe.skipIf(!existsSync(corpusScript))("the 200-migration benchmark corpus", () => {
+describe("the 200-migration benchmark corpus", () => {
   test("lints with no errors and one index warning per CREATE INDEX on an existing table", async () => {
     const out = await mkdtemp(path.join(tmpdir(), "tm-lint-corpus-"));
     scratch.push(out);
-    await promisify(execFile)(process.execPath, [corpusScript, "200", out]);
-    const migrations = await readMigrations(path.join(out, "drizzle"));
+    await writeCorpus(out, 200);
+    const migrations = await readMigrations(out);
     expect(migrations).toHaveLength(200);
     const report = await lintMigrations(migrations);
     expect(report.errors).toBe(0);

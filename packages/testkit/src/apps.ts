@@ -1,10 +1,30 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import path from "node:path";
-import { assertBuilt, childEnv, ManagedProcess, repoRoot, workerMain } from "../../support/processes.js";
+import {
+  ApiProcess,
+  apiMain,
+  assertBuilt,
+  childEnv,
+  cliMain,
+  ManagedProcess,
+  workerMain,
+} from "./process.js";
 
-/** The built CLI (`pnpm cli`); the API and worker entry points live in tests/support. */
-export const cliMain = path.join(repoRoot, "packages/cli/dist/bin.js");
+/**
+ * Start `apps/api` on a free port (PORT=0, the bound address is read from its log) and
+ * resolve once it listens. It then migrates in the background: see {@link waitForReady}.
+ */
+export async function spawnApi(env: Record<string, string | undefined>, name = "api"): Promise<ApiProcess> {
+  assertBuilt(apiMain);
+  const child = spawn(process.execPath, [apiMain], {
+    env: childEnv({ PORT: "0", HOST: "127.0.0.1", ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const api = new ApiProcess(name, child);
+  const line = await api.waitForLog(/^Server listening at http:\/\/127\.0\.0\.1:\d+$/);
+  api.url = String(line.msg).replace("Server listening at ", "");
+  return api;
+}
 
 /** True while the process has not exited. */
 export function isRunning(p: ManagedProcess): boolean {
@@ -22,6 +42,8 @@ export interface WorkerOptions {
   waitReady?: boolean;
   /** RLIMIT_FSIZE in bytes for the worker and its pg_dump (via util-linux `prlimit`). */
   limitFileSize?: number;
+  /** Name in failure messages (default `worker`). */
+  name?: string;
 }
 
 /** Start `apps/migrator`, optionally under a file-size limit or without waiting for Redis. */
@@ -34,7 +56,7 @@ export async function startWorker(
   const [command, ...args] =
     options.limitFileSize === undefined ? argv : ["prlimit", `--fsize=${options.limitFileSize}`, ...argv];
   const child = spawn(command as string, args, { env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  const worker = new ManagedProcess("worker", child);
+  const worker = new ManagedProcess(options.name ?? "worker", child);
   if (options.waitReady !== false) {
     await worker.waitForLog("migrator worker ready").catch(async (err: unknown) => {
       await kill9(worker);
@@ -42,6 +64,46 @@ export async function startWorker(
     });
   }
   return worker;
+}
+
+/** Start `apps/migrator` and resolve once it is connected and taking jobs. */
+export function spawnWorker(
+  env: Record<string, string | undefined>,
+  name = "worker",
+): Promise<ManagedProcess> {
+  return startWorker(env, { name });
+}
+
+/** Poll `GET /health/ready` until it answers 200; returns its body. Fails with the last answer. */
+export async function waitForReady(api: ApiProcess, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  return waitForHealth(api, (status) => status === 200, timeoutMs);
+}
+
+/** Poll `GET /health/ready` until `accept(status, body)`; returns the body. */
+export async function waitForHealth(
+  api: ApiProcess,
+  accept: (status: number, body: Record<string, unknown>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "(no answer)";
+  for (;;) {
+    try {
+      const res = await api.fetch("/health/ready");
+      const body = (await res.json()) as Record<string, unknown>;
+      if (accept(res.status, body)) return body;
+      last = `${res.status} ${JSON.stringify(body)}`;
+    } catch (err) {
+      last = String(err);
+    }
+    if (api.exitCode !== undefined) throw new Error(`${api.name} exited (${api.exitCode}):\n${api.tail()}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${api.name} /health/ready never matched within ${timeoutMs} ms; last: ${last}\n${api.tail()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Start the CLI in the background (e.g. to kill something while it waits for its job). */
@@ -100,29 +162,4 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Poll `fn` until it returns a truthy value; fail with the last value seen after `timeoutMs`. */
-export async function eventually<T>(
-  fn: () => Promise<T> | T,
-  what: string,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value as NonNullable<T>;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const seen = last instanceof Error ? last.message : String(last);
-      throw new Error(`timed out waiting for ${what} (last: ${seen})`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }

@@ -1,13 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root. */
-export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-/** Built entry points the end-to-end tests run (`pnpm test` builds them first). */
+/** The repository root (this file is packages/testkit/{src,dist}/processes.*). */
+export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+/** Built entry points the process tests run (`pnpm test` builds them first). */
 export const apiMain = path.join(repoRoot, "apps/api/dist/main.js");
+/** The built worker. */
 export const workerMain = path.join(repoRoot, "apps/migrator/dist/main.js");
+/** The built CLI (`pnpm cli`). */
+export const cliMain = path.join(repoRoot, "packages/cli/dist/bin.js");
 
 /** A pino line printed by a child process (non-JSON output is kept as `{ msg }`). */
 export type LogLine = { level?: number; msg?: string; [k: string]: unknown };
@@ -167,69 +170,6 @@ export function childEnv(env: Record<string, string | undefined>): NodeJS.Proces
     LOG_LEVEL: "info",
     ...env,
   };
-}
-
-/**
- * Start `apps/api` on a free port (PORT=0, the bound address is read from its log) and
- * resolve once it listens. It then migrates in the background: see {@link waitForReady}.
- */
-export async function spawnApi(env: Record<string, string | undefined>, name = "api"): Promise<ApiProcess> {
-  assertBuilt(apiMain);
-  const child = spawn(process.execPath, [apiMain], {
-    env: childEnv({ PORT: "0", HOST: "127.0.0.1", ...env }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const api = new ApiProcess(name, child);
-  const line = await api.waitForLog(/^Server listening at http:\/\/127\.0\.0\.1:\d+$/);
-  api.url = String(line.msg).replace("Server listening at ", "");
-  return api;
-}
-
-/** Start `apps/migrator` and resolve once it is connected and taking jobs. */
-export async function spawnWorker(
-  env: Record<string, string | undefined>,
-  name = "worker",
-): Promise<ManagedProcess> {
-  assertBuilt(workerMain);
-  const child = spawn(process.execPath, [workerMain], {
-    env: childEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const worker = new ManagedProcess(name, child);
-  await worker.waitForLog("migrator worker ready");
-  return worker;
-}
-
-/** Poll `GET /health/ready` until it answers 200; returns its body. Fails with the last answer. */
-export async function waitForReady(api: ApiProcess, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-  return waitForHealth(api, (status) => status === 200, timeoutMs);
-}
-
-/** Poll `GET /health/ready` until `accept(status, body)`; returns the body. */
-export async function waitForHealth(
-  api: ApiProcess,
-  accept: (status: number, body: Record<string, unknown>) => boolean,
-  timeoutMs = 30_000,
-): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "(no answer)";
-  for (;;) {
-    try {
-      const res = await api.fetch("/health/ready");
-      const body = (await res.json()) as Record<string, unknown>;
-      if (accept(res.status, body)) return body;
-      last = `${res.status} ${JSON.stringify(body)}`;
-    } catch (err) {
-      last = String(err);
-    }
-    if (api.exitCode !== undefined) throw new Error(`${api.name} exited (${api.exitCode}):\n${api.tail()}`);
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${api.name} /health/ready never matched within ${timeoutMs} ms; last: ${last}\n${api.tail()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Stop every process still running (afterAll / afterEach). */
