@@ -1,9 +1,9 @@
+import { rollback } from "../commands/rollback.js";
+import { upgrade } from "../commands/upgrade.js";
 import { withDatabase } from "../connection.js";
 import { createEngineContext, processActor } from "../context.js";
 import { TidemarkError } from "../errors.js";
-import { rollback } from "../rollback.js";
 import type { Logger } from "../types.js";
-import { upgrade } from "../upgrade.js";
 import { describeDatabase, describeDifferences, type SchemaDescription } from "./describe.js";
 import { diffSql } from "./drizzle-kit.js";
 import { withScratchDatabase } from "./scratch.js";
