@@ -11,10 +11,10 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkUpToDate, status } from "../src/commands/status.js";
+import { upgrade } from "../src/commands/upgrade.js";
+import { verify } from "../src/commands/verify.js";
 import { readMigrations } from "../src/journal.js";
-import { checkUpToDate, status } from "../src/status.js";
-import { upgrade } from "../src/upgrade.js";
-import { verify } from "../src/verify.js";
 import { schemaDump, testContext } from "./support.js";
 
 /**

@@ -2,9 +2,9 @@ import { createTempDatabase, dropDatabase, withSql } from "@tidemark/testkit";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkUpToDate } from "../src/status.js";
-import { upgrade } from "../src/upgrade.js";
-import { verify } from "../src/verify.js";
+import { checkUpToDate } from "../src/commands/status.js";
+import { upgrade } from "../src/commands/upgrade.js";
+import { verify } from "../src/commands/verify.js";
 import { schemaDump, testContext } from "./support.js";
 
 const dbs: string[] = [];

@@ -4,9 +4,9 @@ import { migrationsDir as demoDir } from "@tidemark/db";
 import { copyMigrations, createTempDatabase, dropDatabase, fixtureDir } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { upgrade } from "../src/commands/upgrade.js";
 import { isTidemarkError } from "../src/errors.js";
 import type { EngineContext } from "../src/types.js";
-import { upgrade } from "../src/upgrade.js";
 import { addMigration, testContext } from "./support.js";
 
 const BP = "\n--> statement-breakpoint\n";

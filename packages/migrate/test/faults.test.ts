@@ -10,13 +10,13 @@ import {
 } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { history } from "../src/commands/history.js";
+import { rollback } from "../src/commands/rollback.js";
+import { status } from "../src/commands/status.js";
+import { upgrade } from "../src/commands/upgrade.js";
+import { verify } from "../src/commands/verify.js";
 import { assertSessionAlive, sessionLost, withDatabase } from "../src/connection.js";
-import { history } from "../src/history.js";
 import { withMigrationLock } from "../src/lock.js";
-import { rollback } from "../src/rollback.js";
-import { status } from "../src/status.js";
-import { upgrade } from "../src/upgrade.js";
-import { verify } from "../src/verify.js";
 import { addMigration, editFile, schemaDump, testContext } from "./support.js";
 
 const dbs: string[] = [];

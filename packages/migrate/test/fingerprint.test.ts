@@ -1,8 +1,8 @@
 import { adminQuery, createTempDatabase, dropDatabase } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffObjects } from "../src/drift.js";
-import { readFingerprint } from "../src/fingerprint.js";
+import { diffObjects } from "../src/drift/drift.js";
+import { readFingerprint } from "../src/drift/fingerprint.js";
 import {
   assertSameDatabase,
   type DatabaseIdentity,

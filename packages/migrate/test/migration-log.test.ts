@@ -1,8 +1,8 @@
 import { migrationsDir } from "@tidemark/db";
 import { copyMigrations, createTempDatabase, dropDatabase } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upgrade } from "../src/commands/upgrade.js";
 import type { ProgressEvent } from "../src/types.js";
-import { upgrade } from "../src/upgrade.js";
 import { addMigration, testContext } from "./support.js";
 
 let db: { name: string; url: string };

@@ -1,9 +1,9 @@
 import { createTempDatabase, dropDatabase } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { upgrade } from "../src/commands/upgrade.js";
 import { describeFailure } from "../src/executor/failure.js";
 import type { Migration } from "../src/types.js";
-import { upgrade } from "../src/upgrade.js";
 import { testContext } from "./support.js";
 
 const dbs: string[] = [];

@@ -1,12 +1,12 @@
 import { createTempDatabase, dropDatabase } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { history } from "../src/history.js";
+import { history } from "../src/commands/history.js";
+import { previewRollback, rollback } from "../src/commands/rollback.js";
+import { stamp } from "../src/commands/stamp.js";
+import { checkUpToDate, status } from "../src/commands/status.js";
+import { upgrade } from "../src/commands/upgrade.js";
 import { readMigrations } from "../src/journal.js";
-import { previewRollback, rollback } from "../src/rollback.js";
-import { stamp } from "../src/stamp.js";
-import { checkUpToDate, status } from "../src/status.js";
-import { upgrade } from "../src/upgrade.js";
 import { schemaDump, testContext } from "./support.js";
 
 const dbs: string[] = [];

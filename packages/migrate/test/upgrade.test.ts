@@ -9,10 +9,10 @@ import {
 } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { history } from "../src/history.js";
-import { rollback } from "../src/rollback.js";
-import { checkUpToDate, status } from "../src/status.js";
-import { upgrade } from "../src/upgrade.js";
+import { history } from "../src/commands/history.js";
+import { rollback } from "../src/commands/rollback.js";
+import { checkUpToDate, status } from "../src/commands/status.js";
+import { upgrade } from "../src/commands/upgrade.js";
 import { addMigration, testContext } from "./support.js";
 
 /** An empty database, for the test that applies the seed history. */

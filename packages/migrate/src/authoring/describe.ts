@@ -20,12 +20,10 @@ const USER_NAMESPACES = `
   where nspname not in (${HIDDEN.map((s) => `'${s}'`).join(", ")})
     and nspname not like 'pg\\_toast%' and nspname not like 'pg\\_temp%'`;
 
-/** Read the description of the database `sql` is connected to. */
-export async function describeDatabase(sql: Sql): Promise<SchemaDescription> {
-  const out: SchemaDescription = new Map();
-  const q = <T>(text: string) =>
-    sql.unsafe(`with ns as (${USER_NAMESPACES}) ${text}`) as unknown as Promise<T[]>;
+type Query = <T>(text: string) => Promise<T[]>;
 
+/** Schemas, tables, views and their row-level security. */
+async function readRelations(q: Query, out: SchemaDescription): Promise<void> {
   for (const r of await q<{ nspname: string }>("select nspname from ns")) out.set(`schema:${r.nspname}`, "");
 
   const relations = await q<{
@@ -45,7 +43,10 @@ export async function describeDatabase(sql: Sql): Promise<SchemaDescription> {
       `${r.kind} rls=${r.rls} force=${r.force}${r.def ? ` ${r.def.trim()}` : ""}`,
     );
   }
+}
 
+/** Columns with type, nullability, default (a column's own sequence normalized), identity. */
+async function readColumns(q: Query, out: SchemaDescription): Promise<void> {
   const owned = await q<{ s: string; t: string; c: string; seq: string }>(`
     select ns.nspname s, t.relname t, a.attname c, seq.relname seq
     from pg_depend d
@@ -93,7 +94,10 @@ export async function describeDatabase(sql: Sql): Promise<SchemaDescription> {
     ];
     out.set(`column:${key}`, parts.filter(Boolean).join(" "));
   }
+}
 
+/** Constraints and the indexes that back no constraint. */
+async function readConstraints(q: Query, out: SchemaDescription): Promise<void> {
   const constraints = await q<{ s: string; t: string; name: string; type: string; def: string }>(`
     select ns.nspname s, c.relname t, con.conname name, con.contype::text type, pg_get_constraintdef(con.oid) def
     from pg_constraint con join pg_class c on c.oid = con.conrelid join ns on ns.oid = c.relnamespace`);
@@ -108,7 +112,10 @@ export async function describeDatabase(sql: Sql): Promise<SchemaDescription> {
     from pg_index ix join pg_class ic on ic.oid = ix.indexrelid join ns on ns.oid = ic.relnamespace
     where not exists (select 1 from pg_constraint con where con.conindid = ix.indexrelid)`);
   for (const r of indexes) out.set(`index:${r.s}.${r.name}`, r.def);
+}
 
+/** Enums, free-standing sequences and row-level security policies. */
+async function readTypesAndPolicies(q: Query, out: SchemaDescription): Promise<void> {
   const enums = await q<{ s: string; name: string; labels: string[] }>(`
     select ns.nspname s, t.typname name, array_agg(e.enumlabel order by e.enumsortorder) labels
     from pg_type t join pg_enum e on e.enumtypid = t.oid join ns on ns.oid = t.typnamespace
@@ -127,6 +134,14 @@ export async function describeDatabase(sql: Sql): Promise<SchemaDescription> {
       concat_ws(' ', p.permissive, p.cmd, p.roles::text, p.qual, p.with_check) def
     from pg_policies p join ns on ns.nspname = p.schemaname`);
   for (const r of policies) out.set(`policy:${r.s}.${r.t}.${r.name}`, r.def);
+}
+
+/** Read the description of the database `sql` is connected to. */
+export async function describeDatabase(sql: Sql): Promise<SchemaDescription> {
+  const out: SchemaDescription = new Map();
+  const q: Query = <T>(text: string) =>
+    sql.unsafe(`with ns as (${USER_NAMESPACES}) ${text}`) as unknown as Promise<T[]>;
+  for (const read of [readRelations, readColumns, readConstraints, readTypesAndPolicies]) await read(q, out);
   return out;
 }
 

@@ -1,10 +1,10 @@
 import { readTables } from "../catalog.js";
+import { stamp } from "../commands/stamp.js";
+import { upgrade } from "../commands/upgrade.js";
 import { isMissingDatabase, withDatabase } from "../connection.js";
 import { createEngineContext, processActor } from "../context.js";
 import { TidemarkError } from "../errors.js";
-import { stamp } from "../stamp.js";
 import type { Actor } from "../types.js";
-import { upgrade } from "../upgrade.js";
 import { createMigration } from "./create.js";
 import { describeDatabase, describeDifferences } from "./describe.js";
 import { snapshotOf } from "./drizzle-kit.js";

@@ -1,9 +1,9 @@
+import { rollback } from "../commands/rollback.js";
+import { upgrade } from "../commands/upgrade.js";
 import { withDatabase } from "../connection.js";
 import { createEngineContext, processActor } from "../context.js";
 import { TidemarkError } from "../errors.js";
-import { rollback } from "../rollback.js";
-import type { Logger } from "../types.js";
-import { upgrade } from "../upgrade.js";
+import type { EngineContext, Logger } from "../types.js";
 import { describeDatabase, describeDifferences, type SchemaDescription } from "./describe.js";
 import { diffSql } from "./drizzle-kit.js";
 import { withScratchDatabase } from "./scratch.js";
@@ -127,17 +127,7 @@ async function proveOnHistory(
       processActor("cli"),
       quiet(input.logger),
     );
-    if (input.previousTag) {
-      try {
-        await upgrade(ctx, { to: input.previousTag });
-      } catch (cause) {
-        throw generateFailed(
-          `The existing migrations do not apply to an empty database: ${(cause as Error).message} Fix the history first (tidemark verify).`,
-          cause,
-        );
-      }
-    }
-    const before = await describeUrl(url);
+    const before = await applyHistory(ctx, input);
     const [modelBefore = new Map(), modelAfter = new Map()] = await models;
     const drift = describeDifferences(modelBefore, before, 10);
     if (drift.length > 0) {
@@ -146,50 +136,83 @@ async function proveOnHistory(
         "the existing migrations do not produce the previous snapshot exactly; only this change is checked",
       );
     }
-
-    try {
-      await upgrade(ctx, { to: input.tag });
-    } catch (cause) {
-      throw generateFailed(
-        `The new migration fails on a database built from your migrations: ${(cause as Error).message}`,
-        cause,
-      );
-    }
-    const after = await describeUrl(url);
-    const expected = new Map(before);
-    for (const key of new Set([...modelBefore.keys(), ...modelAfter.keys()])) {
-      if (modelBefore.get(key) === modelAfter.get(key)) continue;
-      const value = modelAfter.get(key);
-      if (value === undefined) expected.delete(key);
-      else expected.set(key, value);
-    }
-    const upProblems = describeDifferences(expected, after);
-    if (upProblems.length > 0) {
-      throw generateFailed(
-        `After the new migration the database does not match the schema:\n  ${upProblems.join("\n  ")}\nNothing was written. This is a drizzle-kit diff Tidemark cannot express; split the change into smaller migrations or write it with --custom.`,
-        undefined,
-        { differences: upProblems },
-      );
-    }
-
-    try {
-      await rollback(ctx, { to: input.previousTag ?? "base", noBackup: true });
-    } catch (cause) {
-      throw generateFailed(
-        `The down migration fails after the up: ${(cause as Error).message} Nothing was written.`,
-        cause,
-        // create writes the migration with this down marked for hand-editing (unverified.ts).
-        { step: "down" },
-      );
-    }
-    const restored = await describeUrl(url);
-    const downProblems = describeDifferences(before, restored);
-    if (downProblems.length > 0) {
-      throw generateFailed(
-        `The down migration does not restore the previous schema:\n  ${downProblems.join("\n  ")}\nNothing was written. The previous snapshot probably disagrees with what the existing migrations build (a hand-edited migration?); fix that first, or write this change with --custom and a hand-written down.`,
-        undefined,
-        { differences: downProblems },
-      );
-    }
+    await proveUp(ctx, input.tag, before, modelBefore, modelAfter);
+    await proveDown(ctx, input.previousTag, before);
   });
+}
+
+/** Step 1: the existing history on an empty database; returns the schema it builds. */
+async function applyHistory(ctx: EngineContext, input: ValidationInput): Promise<SchemaDescription> {
+  if (input.previousTag) {
+    try {
+      await upgrade(ctx, { to: input.previousTag });
+    } catch (cause) {
+      throw generateFailed(
+        `The existing migrations do not apply to an empty database: ${(cause as Error).message} Fix the history first (tidemark verify).`,
+        cause,
+      );
+    }
+  }
+  return describeUrl(ctx.databaseUrl);
+}
+
+/** Step 2: the new up must change exactly what the snapshots say changed. */
+async function proveUp(
+  ctx: EngineContext,
+  tag: string,
+  before: SchemaDescription,
+  modelBefore: SchemaDescription,
+  modelAfter: SchemaDescription,
+): Promise<void> {
+  try {
+    await upgrade(ctx, { to: tag });
+  } catch (cause) {
+    throw generateFailed(
+      `The new migration fails on a database built from your migrations: ${(cause as Error).message}`,
+      cause,
+    );
+  }
+  const after = await describeUrl(ctx.databaseUrl);
+  const expected = new Map(before);
+  for (const key of new Set([...modelBefore.keys(), ...modelAfter.keys()])) {
+    if (modelBefore.get(key) === modelAfter.get(key)) continue;
+    const value = modelAfter.get(key);
+    if (value === undefined) expected.delete(key);
+    else expected.set(key, value);
+  }
+  const upProblems = describeDifferences(expected, after);
+  if (upProblems.length > 0) {
+    throw generateFailed(
+      `After the new migration the database does not match the schema:\n  ${upProblems.join("\n  ")}\nNothing was written. This is a drizzle-kit diff Tidemark cannot express; split the change into smaller migrations or write it with --custom.`,
+      undefined,
+      { differences: upProblems },
+    );
+  }
+}
+
+/** Step 3: the new down, run by the engine's rollback, must restore the schema of step 1 exactly. */
+async function proveDown(
+  ctx: EngineContext,
+  previousTag: string | null,
+  before: SchemaDescription,
+): Promise<void> {
+  try {
+    await rollback(ctx, { to: previousTag ?? "base", noBackup: true });
+  } catch (cause) {
+    throw generateFailed(
+      `The down migration fails after the up: ${(cause as Error).message} Nothing was written.`,
+      cause,
+      // create writes the migration with this down marked for hand-editing (unverified.ts).
+      { step: "down" },
+    );
+  }
+  const restored = await describeUrl(ctx.databaseUrl);
+  const downProblems = describeDifferences(before, restored);
+  if (downProblems.length > 0) {
+    throw generateFailed(
+      `The down migration does not restore the previous schema:\n  ${downProblems.join("\n  ")}\nNothing was written. The previous snapshot probably disagrees with what the existing migrations build (a hand-edited migration?); fix that first, or write this change with --custom and a hand-written down.`,
+      undefined,
+      { differences: downProblems },
+    );
+  }
 }

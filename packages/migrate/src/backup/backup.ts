@@ -7,7 +7,7 @@ import { isTidemarkError, TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
 import { currentRevision, readApplied } from "../state.js";
-import type { EngineContext } from "../types.js";
+import type { EngineContext, Migration } from "../types.js";
 import {
   checkPgToolsOn,
   PgToolFailure,
@@ -52,6 +52,48 @@ function backupFailed(dir: string, database: string, cause: unknown): TidemarkEr
   );
 }
 
+/** pg_dump in an exported snapshot, with the revision read from that same snapshot. */
+async function dumpInSnapshot(
+  sql: Sql,
+  ctx: EngineContext,
+  dir: string,
+  migrations: Migration[],
+  options: BackupOptions,
+): Promise<BackupInfo> {
+  const database = databaseName(ctx.databaseUrl);
+  const versions = await checkPgToolsOn(sql, options);
+  const systemIdentifier = await readSystemIdentifier(sql);
+  const conn = await sql.reserve();
+  try {
+    // Export this transaction's snapshot so pg_dump sees exactly the rows we read the revision from.
+    await conn.unsafe("begin isolation level repeatable read read only");
+    try {
+      const [snap] = await conn<{ id: string; at: Date }[]>`select pg_export_snapshot() as id, now() as at`;
+      if (!snap) throw new TidemarkError("TM_INTERNAL", "pg_export_snapshot() returned no row.");
+      // readApplied recovers from a missing table by catching the error, but an error would abort
+      // this transaction and with it the exported snapshot: look before reading.
+      const [state] = await conn<{ present: boolean }[]>`
+        select to_regclass('drizzle.__drizzle_migrations') is not null as present`;
+      const revision = state?.present ? currentRevision(await readApplied(conn), migrations) : null;
+      return await dumpInto(dir, ctx.databaseUrl, {
+        database,
+        systemIdentifier,
+        createdAt: snap.at,
+        revision,
+        snapshot: snap.id,
+        serverVersion: versions.server,
+        label: options.label,
+        reason: options.reason,
+        pgBin: options.pgBin,
+      });
+    } finally {
+      await conn.unsafe("rollback");
+    }
+  } finally {
+    conn.release();
+  }
+}
+
 /**
  * Dump the database with `pg_dump -Fc` into BACKUP_DIR as `<db>_<stamp>_<revision>.dump`, with a 0600
  * dump and sidecar, then apply retention. The revision is read in the very snapshot pg_dump
@@ -70,39 +112,9 @@ export async function backup(ctx: EngineContext, options: BackupOptions = {}): P
     throw backupFailed(dir, database, cause);
   }
 
-  const info = await withDatabase(ctx.databaseUrl, async (sql) => {
-    const versions = await checkPgToolsOn(sql, options);
-    const systemIdentifier = await readSystemIdentifier(sql);
-    const conn = await sql.reserve();
-    try {
-      // Export this transaction's snapshot so pg_dump sees exactly the rows we read the revision from.
-      await conn.unsafe("begin isolation level repeatable read read only");
-      try {
-        const [snap] = await conn<{ id: string; at: Date }[]>`select pg_export_snapshot() as id, now() as at`;
-        if (!snap) throw new TidemarkError("TM_INTERNAL", "pg_export_snapshot() returned no row.");
-        // readApplied recovers from a missing table by catching the error, but an error would abort
-        // this transaction and with it the exported snapshot: look before reading.
-        const [state] = await conn<{ present: boolean }[]>`
-          select to_regclass('drizzle.__drizzle_migrations') is not null as present`;
-        const revision = state?.present ? currentRevision(await readApplied(conn), migrations) : null;
-        return await dumpInto(dir, ctx.databaseUrl, {
-          database,
-          systemIdentifier,
-          createdAt: snap.at,
-          revision,
-          snapshot: snap.id,
-          serverVersion: versions.server,
-          label: options.label,
-          reason: options.reason,
-          pgBin: options.pgBin,
-        });
-      } finally {
-        await conn.unsafe("rollback");
-      }
-    } finally {
-      conn.release();
-    }
-  });
+  const info = await withDatabase(ctx.databaseUrl, (sql) =>
+    dumpInSnapshot(sql, ctx, dir, migrations, options),
+  );
 
   await applyRetention(ctx, dir, database, options.jobStartedAt ?? startedAt);
   ctx.logger.info(

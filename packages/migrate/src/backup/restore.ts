@@ -1,9 +1,9 @@
 import { type Sql, sessionLost, withDatabase } from "../connection.js";
+import { withRecordedLock } from "../drift/schema-state.js";
 import { TidemarkError } from "../errors.js";
 import { readMigrations } from "../journal.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
 import type { RestoreReport } from "../reports.js";
-import { withRecordedLock } from "../schema-state.js";
 import { currentRevision, ensureStateTables, type NewHistoryRow, readApplied } from "../state.js";
 import type { EngineContext, Migration, ProgressEvent } from "../types.js";
 import { carryHistoryOver, readHistoryRows, recordFailure } from "./audit.js";

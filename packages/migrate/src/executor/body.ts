@@ -1,9 +1,9 @@
 import type { Sql } from "../connection.js";
 import { TidemarkError } from "../errors.js";
-import { migrationLogger } from "../migration-log.js";
 import type { RunMode } from "../run-mode.js";
 import { blocksFor, readScript, type SqlBlock, type SqlStatement, statementsFor } from "../statements.js";
 import type { EngineContext, Migration, ProgressEvent } from "../types.js";
+import { migrationLogger } from "./migration-log.js";
 
 /** The context a TypeScript migration's `up`/`down` receives (README.md, "Data changes"). */
 export interface CodeMigrationContext {

@@ -1,8 +1,8 @@
 import type { Sql } from "../connection.js";
 import { connectionLostCodes } from "../errors.js";
-import { codePoints, type OneTripScript } from "../one-trip.js";
 import { codeStart, countNewlines } from "../run-mode.js";
 import type { SqlBlock } from "../statements.js";
+import { codePoints, type OneTripScript } from "./one-trip.js";
 
 /** Which statement of which file failed, for the failure report. */
 export interface StatementInfo {

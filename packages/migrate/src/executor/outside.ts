@@ -1,7 +1,7 @@
 import type { Sql } from "../connection.js";
-import { oneTripScript, runOneTrip, type StepRecord } from "../one-trip.js";
 import type { SqlStatement } from "../statements.js";
 import { type Cursor, errorPosition, lineAt, statementInfo } from "./locate.js";
+import { oneTripScript, runOneTrip, type StepRecord } from "./one-trip.js";
 
 /**
  * What a file that runs outside a transaction has done so far. Kept across lock-timeout

@@ -1,11 +1,11 @@
 import type { Sql } from "../connection.js";
 import { TidemarkError } from "../errors.js";
-import { oneTripScript, runOneTrip, type StepRecord } from "../one-trip.js";
 import { deleteDrizzleRow, insertDrizzleRow, recordHistory } from "../state.js";
 import type { EngineContext } from "../types.js";
 import type { Body } from "./body.js";
 import type { HowItRan } from "./failure.js";
 import { type Cursor, errorPosition, lineAt, locateFailure, statementInfo } from "./locate.js";
+import { oneTripScript, runOneTrip, type StepRecord } from "./one-trip.js";
 import { type OutsideProgress, runOutside } from "./outside.js";
 
 /** One attempt at a step: what runs, how it is recorded, and where its progress is kept. */

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import postgres from "postgres";
+import { upgrade } from "../commands/upgrade.js";
 import type { Sql } from "../connection.js";
 import type { EngineContext } from "../types.js";
-import { upgrade } from "../upgrade.js";
 import { migrationsHash } from "./folder-hash.js";
 import {
   dropTemplate,

@@ -10,12 +10,12 @@ import { describeSchema } from "../../src/adopt/catalog.js";
 import { unverifiedReason } from "../../src/adopt/marker.js";
 import { proveDowns } from "../../src/adopt/prove.js";
 import { describeDifferences } from "../../src/authoring/describe.js";
+import { rollback } from "../../src/commands/rollback.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { withDatabase } from "../../src/connection.js";
 import { readMigrations } from "../../src/journal.js";
 import { applyBaseline, BASELINE_FILE, lintMigrations, readBaseline } from "../../src/lint/index.js";
-import { rollback } from "../../src/rollback.js";
 import { BREAKPOINT } from "../../src/statements.js";
-import { upgrade } from "../../src/upgrade.js";
 import { testContext } from "../support.js";
 
 const fixture = fileURLToPath(new URL("../../../testkit/fixtures/realistic-history", import.meta.url));

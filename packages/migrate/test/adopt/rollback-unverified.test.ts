@@ -4,10 +4,10 @@ import path from "node:path";
 import { migrationsDir as seedDir } from "@tidemark/db";
 import { copyMigrations, createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
 import { afterAll, describe, expect, it } from "vitest";
+import { previewRollback, rollback } from "../../src/commands/rollback.js";
+import { status } from "../../src/commands/status.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { TidemarkError } from "../../src/errors.js";
-import { previewRollback, rollback } from "../../src/rollback.js";
-import { status } from "../../src/status.js";
-import { upgrade } from "../../src/upgrade.js";
 import { testContext } from "../support.js";
 
 const dbs: string[] = [];

@@ -4,8 +4,8 @@ import { migrationsDir as seedDir } from "@tidemark/db";
 import { copyMigrations, createTempDatabase, databaseUrl, dropDatabase, uniqueId } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
 import { initProject } from "../../src/authoring/index.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { isTidemarkError } from "../../src/errors.js";
-import { upgrade } from "../../src/upgrade.js";
 import { testContext } from "../support.js";
 import { projectsPerTest, query, seedSchema } from "./project.js";
 

@@ -8,8 +8,8 @@ import { adminUrl, createTempDatabase, dropDatabase, memoryLogger, tempDir } fro
 import { afterEach } from "vitest";
 import { createMigration } from "../../src/authoring/index.js";
 import type { CreateOptions } from "../../src/authoring/types.js";
-import { rollback } from "../../src/rollback.js";
-import { upgrade } from "../../src/upgrade.js";
+import { rollback } from "../../src/commands/rollback.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { schemaDump, testContext } from "../support.js";
 
 const exec = promisify(execFile);

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createTempDatabase, dropDatabase } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
-import { upgrade } from "../../src/upgrade.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { testContext } from "../support.js";
 import { projectsPerTest, query, seedSchema } from "./project.js";
 

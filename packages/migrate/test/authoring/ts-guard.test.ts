@@ -7,9 +7,9 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { tsGuardMessage } from "../../src/authoring/ts-guard.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { isTidemarkError } from "../../src/errors.js";
 import { readMigrations } from "../../src/journal.js";
-import { upgrade } from "../../src/upgrade.js";
 import { testContext } from "../support.js";
 import { drizzleKit, drizzleKitCheck, projectsPerTest, query } from "./project.js";
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backup } from "../../src/backup/backup.js";
 import { checkPgTools } from "../../src/backup/pgtools.js";
 import { hashFile, listBackups } from "../../src/backup/store.js";
-import { upgrade } from "../../src/upgrade.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { backupContext, expectCode, mountTmpfs, runSql, seedRows } from "./helpers.js";
 
 let db: { name: string; url: string };

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backup } from "../../src/backup/backup.js";
 import { restore } from "../../src/backup/restore.js";
 import { type BackupInfo, hashFile, listBackups, writeSidecar } from "../../src/backup/store.js";
-import { history } from "../../src/history.js";
+import { history } from "../../src/commands/history.js";
+import { rollback } from "../../src/commands/rollback.js";
+import { upgrade } from "../../src/commands/upgrade.js";
 import { withMigrationLock } from "../../src/lock.js";
-import { rollback } from "../../src/rollback.js";
 import type { ProgressEvent } from "../../src/types.js";
-import { upgrade } from "../../src/upgrade.js";
 import { backupContext, expectCode, fingerprint, runSql, seedRows } from "./helpers.js";
 
 const exec = promisify(execFile);

@@ -1,7 +1,7 @@
-import { withReader } from "./connection.js";
-import type { HistoryRow } from "./reports.js";
-import { isMissingTable } from "./state.js";
-import type { EngineContext } from "./types.js";
+import { withReader } from "../connection.js";
+import type { HistoryRow } from "../reports.js";
+import { isMissingTable } from "../state.js";
+import type { EngineContext } from "../types.js";
 
 interface HistoryRecord {
   id: string;

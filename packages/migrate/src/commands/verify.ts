@@ -1,12 +1,12 @@
-import { withReader } from "./connection.js";
-import { describeSchemaChange, hasSchemaDrift, type SchemaDrift } from "./drift.js";
-import { readMigrations } from "./journal.js";
-import { analyze } from "./plan.js";
-import type { DriftItem } from "./reports.js";
-import { invalidIndexes } from "./session.js";
-import { readApplied } from "./state.js";
+import { withReader } from "../connection.js";
+import { describeSchemaChange, hasSchemaDrift, type SchemaDrift } from "../drift/drift.js";
+import { readMigrations } from "../journal.js";
+import { analyze } from "../plan.js";
+import type { DriftItem } from "../reports.js";
+import { invalidIndexes } from "../session.js";
+import { readApplied } from "../state.js";
+import type { EngineContext } from "../types.js";
 import { driftOf } from "./status.js";
-import type { EngineContext } from "./types.js";
 
 /** Result of {@link verify}. */
 export interface VerifyReport {

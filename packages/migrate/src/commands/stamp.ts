@@ -1,18 +1,18 @@
-import { isMissingDatabase, type Sql, withDatabase, withReader } from "./connection.js";
-import { readFingerprint } from "./fingerprint.js";
-import { findRevision, readMigrations } from "./journal.js";
-import { withMigrationLock } from "./lock.js";
-import { analyze, type MigrationState } from "./plan.js";
-import { recordSchemaState } from "./schema-state.js";
-import { compareWithSnapshot } from "./snapshots.js";
+import { isMissingDatabase, type Sql, withDatabase, withReader } from "../connection.js";
+import { readFingerprint } from "../drift/fingerprint.js";
+import { recordSchemaState } from "../drift/schema-state.js";
+import { compareWithSnapshot } from "../drift/snapshots.js";
+import { findRevision, readMigrations } from "../journal.js";
+import { withMigrationLock } from "../lock.js";
+import { analyze, type MigrationState } from "../plan.js";
 import {
   deleteDrizzleRow,
   ensureStateTables,
   insertDrizzleRow,
   readApplied,
   recordHistory,
-} from "./state.js";
-import type { EngineContext, Migration } from "./types.js";
+} from "../state.js";
+import type { EngineContext, Migration } from "../types.js";
 
 /** What a stamp would record: no SQL of any migration runs, only the bookkeeping changes. */
 export interface StampPreview {

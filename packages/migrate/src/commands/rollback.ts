@@ -1,17 +1,17 @@
 import path from "node:path";
-import { readUnverifiedReason } from "./adopt/marker.js";
-import { backup } from "./backup/backup.js";
-import { withDatabase } from "./connection.js";
-import { TidemarkError } from "./errors.js";
-import { readMigrations } from "./journal.js";
-import { dataLosses } from "./losses.js";
-import { analyze, type MigrationState, planRollback } from "./plan.js";
-import type { RollbackPreview } from "./reports.js";
-import { runSteps } from "./run-steps.js";
-import { withRecordedLock } from "./schema-state.js";
-import { configureSession } from "./session.js";
-import { readApplied } from "./state.js";
-import type { EngineContext, Migration, ProgressEvent, RunReport } from "./types.js";
+import { readUnverifiedReason } from "../adopt/marker.js";
+import { backup } from "../backup/backup.js";
+import { withDatabase } from "../connection.js";
+import { withRecordedLock } from "../drift/schema-state.js";
+import { TidemarkError } from "../errors.js";
+import { runSteps } from "../executor/run-steps.js";
+import { readMigrations } from "../journal.js";
+import { dataLosses } from "../losses.js";
+import { analyze, type MigrationState, planRollback } from "../plan.js";
+import type { RollbackPreview } from "../reports.js";
+import { configureSession } from "../session.js";
+import { readApplied } from "../state.js";
+import type { EngineContext, Migration, ProgressEvent, RunReport } from "../types.js";
 
 /** Options of {@link rollback}. */
 export interface RollbackOptions {

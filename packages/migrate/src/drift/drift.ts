@@ -1,9 +1,9 @@
-import type { Sql } from "./connection.js";
+import type { Sql } from "../connection.js";
+import type { SchemaChange, SchemaDrift } from "../reports.js";
+import type { Migration } from "../types.js";
 import { readFingerprint, type SchemaObject } from "./fingerprint.js";
-import type { SchemaChange, SchemaDrift } from "./reports.js";
 import { type RecordedSchema, readRecordedSchemas } from "./schema-state.js";
 import { compareWithSnapshot } from "./snapshots.js";
-import type { Migration } from "./types.js";
 
 export type { SchemaChange, SchemaDrift };
 

@@ -1,10 +1,10 @@
 import type postgres from "postgres";
-import { type Sql, sessionLost } from "./connection.js";
+import { type Sql, sessionLost } from "../connection.js";
+import { readMigrations } from "../journal.js";
+import { withMigrationLock } from "../lock.js";
+import { currentRevision, isMissingTable, readApplied } from "../state.js";
+import type { EngineContext } from "../types.js";
 import { readFingerprint, type SchemaObject } from "./fingerprint.js";
-import { readMigrations } from "./journal.js";
-import { withMigrationLock } from "./lock.js";
-import { currentRevision, isMissingTable, readApplied } from "./state.js";
-import type { EngineContext } from "./types.js";
 
 /** How the recorded schema came about: the kind of run that left the database in it. */
 export type RecordedBy = "up" | "down" | "stamp" | "restore";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Sql } from "./connection.js";
+import type { Sql } from "../connection.js";
 
 /** Kinds of schema object the fingerprint covers. */
 export type SchemaObjectKind =

@@ -1,6 +1,6 @@
-import type { Sql } from "./connection.js";
-import { runStep } from "./executor.js";
-import type { EngineContext, Migration, ProgressEvent, StepReport } from "./types.js";
+import type { Sql } from "../connection.js";
+import type { EngineContext, Migration, ProgressEvent, StepReport } from "../types.js";
+import { runStep } from "./step.js";
 
 /** How {@link runSteps} reports and stops. */
 export interface RunStepsOptions {

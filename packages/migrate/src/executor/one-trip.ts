@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { Sql } from "./connection.js";
-import type { SqlBlock } from "./statements.js";
-import type { Migration } from "./types.js";
+import type { Sql } from "../connection.js";
+import type { SqlBlock } from "../statements.js";
+import type { Migration } from "../types.js";
 
 /** What the bookkeeping of one step records, beside the migration's own statements. */
 export interface StepRecord {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Migration } from "./types.js";
+import type { Migration } from "../types.js";
 
 /** The tables drizzle-kit's snapshot says exist after `m` (`schema.table`), or null without a snapshot. */
 export async function snapshotTables(migrationsDir: string, m: Migration): Promise<string[] | null> {

@@ -1,8 +1,8 @@
-import type { Sql } from "./connection.js";
+import type { Sql } from "../connection.js";
+import type { MigrationState } from "../plan.js";
+import type { HistoryRow } from "../reports.js";
+import { isMissingTable } from "../state.js";
 import { toHistoryRow } from "./history.js";
-import type { MigrationState } from "./plan.js";
-import type { HistoryRow } from "./reports.js";
-import { isMissingTable } from "./state.js";
 
 /** The newest failed run, and whether it still describes the database or was superseded. */
 export interface FailureState {

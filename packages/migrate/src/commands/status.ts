@@ -1,16 +1,16 @@
-import { readTables } from "./catalog.js";
-import { type Sql, withReader } from "./connection.js";
-import { type SchemaDrift, schemaDrift } from "./drift.js";
-import { isTidemarkError } from "./errors.js";
+import { readTables } from "../catalog.js";
+import { type Sql, withReader } from "../connection.js";
+import { type SchemaDrift, schemaDrift } from "../drift/drift.js";
+import { isTidemarkError } from "../errors.js";
+import { readMigrations } from "../journal.js";
+import { lockHolder } from "../lock.js";
+import { analyze, type MigrationState } from "../plan.js";
+import { describeDatabaseUrl } from "../redact.js";
+import type { StatusReport } from "../reports.js";
+import { invalidIndexes } from "../session.js";
+import { currentRevision, readApplied } from "../state.js";
+import type { EngineContext } from "../types.js";
 import { readFailureState } from "./failures.js";
-import { readMigrations } from "./journal.js";
-import { lockHolder } from "./lock.js";
-import { analyze, type MigrationState } from "./plan.js";
-import { describeDatabaseUrl } from "./redact.js";
-import type { StatusReport } from "./reports.js";
-import { invalidIndexes } from "./session.js";
-import { currentRevision, readApplied } from "./state.js";
-import type { EngineContext } from "./types.js";
 
 /** Result of the boot-time fast check. */
 export interface UpToDateCheck {

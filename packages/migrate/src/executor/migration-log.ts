@@ -1,4 +1,4 @@
-import type { Logger, ProgressEvent } from "./types.js";
+import type { Logger, ProgressEvent } from "../types.js";
 
 type Level = "info" | "warn" | "error" | "debug";
 

@@ -1,16 +1,16 @@
-import { engineDefaults } from "./config.js";
-import { assertSessionAlive, type Sql, withDatabase } from "./connection.js";
-import type { TidemarkError } from "./errors.js";
-import { loadBody } from "./executor/body.js";
-import { describeFailure, LOCK_NOT_AVAILABLE, pgFields, recordFailure } from "./executor/failure.js";
-import { dropInterruptedIndexes } from "./executor/indexes.js";
-import type { Cursor } from "./executor/locate.js";
-import { outsideProgress } from "./executor/outside.js";
-import { type Attempt, howItRuns, runAttempt } from "./executor/runners.js";
+import { engineDefaults } from "../config.js";
+import { assertSessionAlive, type Sql, withDatabase } from "../connection.js";
+import type { TidemarkError } from "../errors.js";
+import type { EngineContext, Migration, ProgressEvent, StepReport } from "../types.js";
+import { loadBody } from "./body.js";
+import { describeFailure, LOCK_NOT_AVAILABLE, pgFields, recordFailure } from "./failure.js";
+import { dropInterruptedIndexes } from "./indexes.js";
+import type { Cursor } from "./locate.js";
 import type { StepRecord } from "./one-trip.js";
-import type { EngineContext, Migration, ProgressEvent, StepReport } from "./types.js";
+import { outsideProgress } from "./outside.js";
+import { type Attempt, howItRuns, runAttempt } from "./runners.js";
 
-export type { CodeMigrationContext } from "./executor/body.js";
+export type { CodeMigrationContext } from "./body.js";
 export { recordFailure };
 
 /** Where a step sits in its run, for progress events and commit tuning. */

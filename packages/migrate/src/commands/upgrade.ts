@@ -1,15 +1,15 @@
-import { withDatabase } from "./connection.js";
-import { TidemarkError } from "./errors.js";
-import { recordFailure, runStep } from "./executor.js";
-import { readMigrations } from "./journal.js";
-import { analyze, planUpgrade } from "./plan.js";
-import { pushSchemaTables } from "./push.js";
-import { runSteps } from "./run-steps.js";
-import { withRecordedLock } from "./schema-state.js";
-import { configureSession } from "./session.js";
-import { ensureStateTables, readApplied } from "./state.js";
-import { readScript } from "./statements.js";
-import type { EngineContext, Migration, ProgressEvent, RunReport, StepReport } from "./types.js";
+import { withDatabase } from "../connection.js";
+import { withRecordedLock } from "../drift/schema-state.js";
+import { TidemarkError } from "../errors.js";
+import { runSteps } from "../executor/run-steps.js";
+import { recordFailure, runStep } from "../executor/step.js";
+import { readMigrations } from "../journal.js";
+import { analyze, planUpgrade } from "../plan.js";
+import { pushSchemaTables } from "../push.js";
+import { configureSession } from "../session.js";
+import { ensureStateTables, readApplied } from "../state.js";
+import { readScript } from "../statements.js";
+import type { EngineContext, Migration, ProgressEvent, RunReport, StepReport } from "../types.js";
 
 /** Options of {@link upgrade}. */
 export interface UpgradeOptions {
