@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL (127.0.0.1:5432, user postgres) and Redis (127.0.0.1:6379) answer,
-# installing and starting them when needed (DESIGN §11). Used by the README's quick start and CI.
+# installing and starting them when needed. Used by the README's quick start and CI.
 set -euo pipefail
 
 log() { printf '==> %s\n' "$*"; }
