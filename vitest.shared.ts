@@ -11,7 +11,10 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tidemark\/(db|migrate|jobs|testkit)$/, replacement: `${root}packages/$1/src/index.ts` },
-      { find: /^@tidemark\/testkit\/histories$/, replacement: `${root}packages/testkit/src/histories/index.ts` },
+      {
+        find: /^@tidemark\/testkit\/histories$/,
+        replacement: `${root}packages/testkit/src/histories/index.ts`,
+      },
       { find: /^@tidemark\/(db|jobs|testkit)\/(.*)$/, replacement: `${root}packages/$1/src/$2.ts` },
     ],
   },

@@ -6,7 +6,7 @@
 import { describeDifferences, type SchemaDescription } from "../authoring/describe.js";
 import { withScratchDatabase } from "../authoring/scratch.js";
 import { type Sql, withDatabase } from "../connection.js";
-import { blocksFor, parseScript } from "../statements.js";
+import { blocksFor, parseScript, statementsFor } from "../statements.js";
 import { describeSchema } from "./catalog.js";
 
 /** One migration of the walk. */
@@ -28,11 +28,17 @@ interface Script {
   outside: boolean;
 }
 
-/** The blocks to run in `environment`; a generated down says how it runs in its own directive. */
+/**
+ * What to send in `environment`, the way the engine sends it: a transactional file block by
+ * block inside one transaction; a file that runs outside one statement by statement, since a
+ * multi-statement query would be one implicit transaction. A generated down says how it runs
+ * in its own directive.
+ */
 async function script(text: string, environment: string, outside?: boolean): Promise<Script> {
   const parsed = await parseScript(text);
-  const blocks = blocksFor(parsed, environment).map((b) => b.sql);
-  return { blocks, outside: outside ?? !parsed.mode.transactional };
+  const runsOutside = outside ?? !parsed.mode.transactional;
+  const statements = runsOutside ? statementsFor(parsed, environment)?.map((s) => s.sql) : undefined;
+  return { blocks: statements ?? blocksFor(parsed, environment).map((b) => b.sql), outside: runsOutside };
 }
 
 async function runBlocks(sql: Sql, blocks: string[]): Promise<void> {
@@ -40,8 +46,13 @@ async function runBlocks(sql: Sql, blocks: string[]): Promise<void> {
 }
 
 async function run(sql: Sql, s: Script): Promise<void> {
-  if (s.outside) return runBlocks(sql, s.blocks);
-  await sql.begin((tx) => runBlocks(tx as unknown as Sql, s.blocks));
+  if (!s.outside) {
+    await sql.begin((tx) => runBlocks(tx as unknown as Sql, s.blocks));
+    return;
+  }
+  await runBlocks(sql, s.blocks);
+  // A BEGIN the file left open is committed after its last statement, as the engine and drizzle do.
+  await sql.unsafe("commit").simple();
 }
 
 /** Empty the scratch database: every user schema and extension, then a fresh public schema. */

@@ -193,3 +193,26 @@ describe("adopt on a realistic drizzle-kit history", () => {
     for (const tag of truncated) expect(results.get(tag)?.proven, tag).toBe(false);
   }, 180_000);
 });
+
+describe("adopt on a history with COMMIT-escaped files and no snapshots", () => {
+  it("applies every up the way the engine does, so each down is judged on its own reasons", async () => {
+    const dir = await copyMigrations(
+      fileURLToPath(new URL("../../../testkit/fixtures/escaped-history", import.meta.url)),
+    );
+    const { ctx } = testContext(adminUrl, { migrationsDir: dir });
+    const report = await adopt(ctx);
+    expect(report.outsideTransaction).toEqual([
+      "0007_concurrent_indexes",
+      "0011_process_events",
+      "0013_reindex_vacuum",
+    ]);
+    expect(report.downs).toHaveLength(report.migrations);
+    // Without snapshots nothing can be proven, and each down says so; none of them failed
+    // because an escaped up could not be replayed (a multi-statement query is one transaction).
+    for (const down of report.downs) {
+      expect(down.proven).toBe(false);
+      expect(down.reason).toMatch(/snapshot\.json is missing/);
+      expect(down.reason).not.toMatch(/could not be checked/);
+    }
+  }, 120_000);
+});
