@@ -11,7 +11,7 @@ import {
   withSql,
 } from "./support/database.js";
 import { ownRedis } from "./support/redis.js";
-import { createScenario, http, type Scenario, useScenarios } from "./support/scenario.js";
+import { ADMIN_TOKEN, createScenario, http, type Scenario, useScenarios } from "./support/scenario.js";
 
 const SLOW = {
   tag: "0005_add_user_nickname",
@@ -56,7 +56,10 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
       expect(JSON.stringify(degraded.failure)).toContain("MIGRATE_ON_BOOT=inline");
       // Liveness and status stay up while degraded.
       expect((await http(`${api.url}/health/live`)).status).toBe(200);
-      const status = await http(`${api.url}/migrations/status`);
+      // Queue details are for token holders; anonymous callers get the summary (docs/security.md).
+      const status = await http(`${api.url}/migrations/status`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
       expect(status.status).toBe(200);
       expect(status.body).toMatchObject({ pending: expect.any(Array), queue: { counts: null } });
       expect(String((status.body.queue as { reason?: unknown }).reason)).toMatch(/queue unavailable/);

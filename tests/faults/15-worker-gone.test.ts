@@ -15,6 +15,9 @@ import { describe, expect, it } from "vitest";
 import { appliedCounts, backendsRunning, drizzleRows, historyRows, migrateTo } from "./support/database.js";
 import { createScenario, type Scenario, useScenarios } from "./support/scenario.js";
 
+/** Run the CLI as `pnpm cli` does, so its hints name commands that way (see output.ts). */
+const AS_PNPM_CLI = { npm_lifecycle_event: "cli" };
+
 const NO_WORKER_MS = 3000;
 
 /** A quick migration, then one that sleeps `seconds` inside its transaction. */
@@ -72,7 +75,10 @@ describe("a CLI waiting on a job whose worker was killed", () => {
   }, async () => {
     const s = await scenarioAt0004((sc) => quickThenSlow(sc, 6));
     const worker = await s.worker();
-    const cli = spawnCli(["upgrade", "--yes"], s.env({ TIDEMARK_NO_WORKER_MS: String(NO_WORKER_MS) }));
+    const cli = spawnCli(
+      ["upgrade", "--yes"],
+      s.env({ TIDEMARK_NO_WORKER_MS: String(NO_WORKER_MS), ...AS_PNPM_CLI }),
+    );
     await sleeper(s);
     await kill9(worker);
     const killedAt = Date.now();
@@ -188,7 +194,7 @@ export async function down() {}
   }, async () => {
     const s = await scenarioAt0004((sc) => quickThenSlow(sc, 4));
     const worker = await s.worker();
-    const cli = spawnCli(["upgrade", "--yes"], s.env());
+    const cli = spawnCli(["upgrade", "--yes"], s.env(AS_PNPM_CLI));
     await sleeper(s);
     cli.child.kill("SIGINT");
     const { code } = await cli.exited;

@@ -2,6 +2,9 @@ import { createTempDatabase, dropDatabase, runSql as query, tempDir } from "@tid
 import { runCli as cli, spawnApi, stopAll, waitForReady } from "@tidemark/testkit/processes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+/** Drift and failures are status details: only token holders see them (docs/security.md). */
+const STATUS_TOKEN = "truth-status-token-0123456789";
+
 /** Changes made to the schema outside migrations show up in status, verify and the API. */
 
 interface Drift {
@@ -88,9 +91,11 @@ describe.sequential("schema drift", () => {
   });
 
   it("serves the same drift on GET /migrations/status", async () => {
-    const api = await spawnApi({ DATABASE_URL: db.url, MIGRATE_ON_BOOT: "inline" });
+    const api = await spawnApi({ DATABASE_URL: db.url, MIGRATE_ON_BOOT: "inline", STATUS_TOKEN });
     await waitForReady(api);
-    const body = (await (await api.fetch("/migrations/status")).json()) as { schemaDrift: Drift };
+    const body = (await (
+      await api.fetch("/migrations/status", { headers: { authorization: `Bearer ${STATUS_TOKEN}` } })
+    ).json()) as { schemaDrift: Drift };
     expect(body.schemaDrift.state).toBe("drifted");
     expect(body.schemaDrift.changes).toContainEqual(
       expect.objectContaining({

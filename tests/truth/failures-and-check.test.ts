@@ -13,6 +13,9 @@ import {
 import { runCli as cli, spawnApi, stopAll, waitForHealth } from "@tidemark/testkit/processes";
 import { afterAll, describe, expect, it } from "vitest";
 
+/** Drift and failures are status details: only token holders see them (docs/security.md). */
+const STATUS_TOKEN = "truth-status-token-0123456789";
+
 /** A failure is the current state only until something supersedes it; status --check gates CI. */
 
 const dbs: string[] = [];
@@ -86,9 +89,11 @@ describe("a failed migration in status", () => {
     expect(after.report.supersededFailure?.supersededBecause).toBe(
       `${BROKEN_MIGRATION.tag} is no longer in the journal`,
     );
-    const api = await spawnApi({ ...env, MIGRATE_ON_BOOT: "off" });
+    const api = await spawnApi({ ...env, MIGRATE_ON_BOOT: "off", STATUS_TOKEN });
     await waitForHealth(api, (code) => code === 200);
-    const body = (await (await api.fetch("/migrations/status")).json()) as Status;
+    const body = (await (
+      await api.fetch("/migrations/status", { headers: { authorization: `Bearer ${STATUS_TOKEN}` } })
+    ).json()) as Status;
     expect(body.lastFailure).toBeNull();
     expect(body.supersededFailure?.revision).toBe(BROKEN_MIGRATION.tag);
     await api.stop();
