@@ -1,11 +1,12 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
+import { migrationsDir } from "@tidemark/db";
+import { adminUrl, createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backup } from "../../src/backup/backup.js";
 import { checkPgTools } from "../../src/backup/pgtools.js";
 import { hashFile, listBackups } from "../../src/backup/store.js";
-import { upgrade } from "../../src/commands/upgrade.js";
+import { closeTestDatabases, createTestDatabase } from "../../src/testing/index.js";
 import { backupContext, expectCode, mountTmpfs, runSql, seedRows } from "./helpers.js";
 
 let db: { name: string; url: string };
@@ -13,14 +14,14 @@ let tmp: { dir: string; cleanup: () => Promise<void> };
 const NAME = /^(.+)_(\d{8}T\d{6}Z)_(.+?)(-\d+)?\.dump$/;
 
 beforeAll(async () => {
-  db = await createTempDatabase("tm_backup");
+  // A copy of the seed history's template: migrated exactly as upgrade() leaves a database.
+  db = await createTestDatabase({ migrationsDir, serverUrl: adminUrl, prefix: "tm_backup" });
   tmp = await tempDir("tm-backup-");
-  const { ctx } = backupContext(db.url, path.join(tmp.dir, "unused"));
-  await upgrade(ctx);
   await seedRows(db.url);
 });
 afterAll(async () => {
   await dropDatabase(db.name);
+  await closeTestDatabases();
   await tmp.cleanup();
 });
 

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
+import { migrationsDir } from "@tidemark/db";
+import { adminUrl, createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backup } from "../../src/backup/backup.js";
@@ -12,6 +13,7 @@ import { history } from "../../src/commands/history.js";
 import { rollback } from "../../src/commands/rollback.js";
 import { upgrade } from "../../src/commands/upgrade.js";
 import { withMigrationLock } from "../../src/lock.js";
+import { closeTestDatabases, createTestDatabase } from "../../src/testing/index.js";
 import type { ProgressEvent } from "../../src/types.js";
 import { backupContext, expectCode, fingerprint, runSql, seedRows } from "./helpers.js";
 
@@ -21,14 +23,15 @@ let tmp: { dir: string; cleanup: () => Promise<void> };
 let dir: string;
 
 beforeAll(async () => {
-  db = await createTempDatabase("tm_restore");
+  // A copy of the seed history's template: migrated exactly as upgrade() leaves a database.
+  db = await createTestDatabase({ migrationsDir, serverUrl: adminUrl, prefix: "tm_restore" });
   tmp = await tempDir("tm-restore-");
   dir = path.join(tmp.dir, "backups");
-  await upgrade(backupContext(db.url, dir).ctx);
   await seedRows(db.url);
 });
 afterAll(async () => {
   await dropDatabase(db.name);
+  await closeTestDatabases();
   await tmp.cleanup();
 });
 
