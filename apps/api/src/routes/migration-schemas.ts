@@ -1,4 +1,9 @@
-import { historyRowSchema, type StatusReport, statusReportSchema } from "@tidemark/migrate";
+import {
+  historyRowSchema,
+  lintFindingSchema,
+  type StatusReport,
+  statusReportSchema,
+} from "@tidemark/migrate";
 import { type Static, type TSchema, type TUnsafe, Type } from "typebox";
 import { z } from "zod";
 import { BootSchema } from "./health.js";
@@ -19,17 +24,8 @@ function fromEngine<S extends z.ZodType>(
 /** A row of `tidemark.history`. */
 export const HistoryRowSchema = fromEngine(historyRowSchema);
 
-const LintFinding = Type.Object({
-  rule: Type.String(),
-  severity: Type.String(),
-  file: Type.String(),
-  line: Type.Integer(),
-  statement: Type.String(),
-  message: Type.String(),
-  why: Type.String(),
-  fix: Type.String(),
-  revision: Type.Optional(Type.String()),
-});
+/** A lint finding, as the engine defines it. */
+const LintFinding = fromEngine(lintFindingSchema);
 
 /** What the API adds to the engine's status report. */
 const StatusExtras = Type.Object({

@@ -12,4 +12,4 @@ export {
 export { formatFinding } from "./format.js";
 export { type LintSqlOptions, lintMigrations, lintSql } from "./lint.js";
 export { findLintRule, type LintRule, type LintRuleCode, lintRules } from "./rules.js";
-export type { LintFinding, LintReport, LintSeverity } from "./types.js";
+export { type LintFinding, type LintReport, type LintSeverity, lintFindingSchema } from "./types.js";

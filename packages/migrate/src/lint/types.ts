@@ -1,26 +1,30 @@
+import { z } from "zod";
+
 /** How bad a finding is: errors make `tidemark lint` exit non-zero, warnings do not. */
 export type LintSeverity = "error" | "warning";
 
 /** One risky statement found in a migration, with the reason and the safe alternative. */
-export interface LintFinding {
+export const lintFindingSchema = z.object({
   /** Stable kebab-case rule code from {@link lintRules}, e.g. `drop-column`. */
-  rule: string;
-  severity: LintSeverity;
+  rule: z.string(),
+  severity: z.enum(["error", "warning"]),
   /** The migration file the statement is in. */
-  file: string;
+  file: z.string(),
   /** 1-based line of the statement's first token in that file. */
-  line: number;
+  line: z.number().int(),
   /** The statement's SQL text as written (without the trailing semicolon). */
-  statement: string;
+  statement: z.string(),
   /** What this statement does, naming the table/column concerned. */
-  message: string;
+  message: z.string(),
   /** Why it is risky in production. */
-  why: string;
+  why: z.string(),
   /** The safe alternative. */
-  fix: string;
+  fix: z.string(),
   /** Revision id (journal tag) of the migration, when known. */
-  revision?: string;
-}
+  revision: z.string().optional(),
+});
+/** One risky statement found in a migration. */
+export type LintFinding = z.infer<typeof lintFindingSchema>;
 
 /** Result of linting one file or a whole history. */
 export interface LintReport {
