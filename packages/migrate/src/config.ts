@@ -48,7 +48,9 @@ export const engineEnvSchema = z.object({
     .int()
     .min(1)
     .default(engineDefaults.backupKeep)
-    .describe("dumps kept; the newest restore point, a dump a running restore reads and dumps younger than the pruning job are never deleted"),
+    .describe(
+      "dumps kept; the newest restore point, a dump a running restore reads and dumps younger than the pruning job are never deleted",
+    ),
   TIDEMARK_ENV: z.string().min(1).optional().meta({
     description: "environment for `-- tidemark:env` blocks and `ctx.env`, recorded in history",
     shownDefault: "`NODE_ENV`, else `development`",
