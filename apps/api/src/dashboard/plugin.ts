@@ -230,7 +230,6 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
     if (!isAction(action)) return refuse(reply, s, 404, `No action ${action}.`);
     if (DESTRUCTIVE.has(action) && form.confirm !== dbLabel(opts.ctx).name) {
       return confirmation(
-        req,
         reply,
         s,
         action,
