@@ -18,8 +18,12 @@ const HEARTBEAT_MS = 15_000;
 function stepOf(data: unknown): Pick<LiveEvent, "step" | "revision"> {
   const e = data as { type?: string; index?: number; total?: number; revision?: string };
   if (typeof e?.index !== "number" || typeof e.total !== "number") return {};
-  const k = e.type === "step-done" ? e.index + 1 : e.index;
-  return { step: `${k}/${e.total}`, revision: typeof e.revision === "string" ? e.revision : undefined };
+  // Steps count from 0; people count from 1: "2/3 running" is the second of three.
+  const word = e.type === "step-done" ? "done" : "running";
+  return {
+    step: `${e.index + 1}/${e.total} ${word}`,
+    revision: typeof e.revision === "string" ? e.revision : undefined,
+  };
 }
 
 /**

@@ -11,7 +11,7 @@ export type Overall = "ok" | "pending" | "fail";
 export function overallOf(d: DashboardData): Overall {
   const c = d.core;
   const drifted = c.schemaDrift?.state === "drifted";
-  if (c.lastFailure || c.drift.length > 0 || c.late.length > 0 || drifted || d.boot.phase === "degraded") {
+  if (c.lastFailure || c.drift.length > 0 || c.late.length > 0 || drifted) {
     return "fail";
   }
   return c.upToDate ? "ok" : "pending";

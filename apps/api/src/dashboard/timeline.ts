@@ -42,7 +42,7 @@ export function historyCard(d: DashboardData): Html {
 function progressText(progress: unknown): string {
   const e = progress as { type?: string; index?: number; total?: number } | null;
   if (!e || typeof e.index !== "number" || typeof e.total !== "number") return "";
-  return `${e.type === "step-done" ? e.index + 1 : e.index}/${e.total}`;
+  return `${e.index + 1}/${e.total} ${e.type === "step-done" ? "done" : "running"}`;
 }
 
 /** Queued, running and finished jobs; the script updates the progress cells live. */
