@@ -148,3 +148,15 @@ export async function enqueue(
   if (res.status !== 202) throw new Error(`enqueue ${name}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { jobId: string }).jobId;
 }
+
+/** Wait until the job ends; returns its final state (`completed` or `failed`). */
+export async function jobEnded(api: ApiProcess, jobId: string): Promise<string> {
+  const { eventually } = await import("@tidemark/testkit");
+  return eventually(async () => {
+    const res = await api.fetch(`/migrations/jobs/${jobId}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const job = (await res.json()) as { state?: string };
+    return job.state === "completed" || job.state === "failed" ? job.state : null;
+  }, `job ${jobId} to end`);
+}
