@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.evaluate callbacks run in the browser, so these files see the DOM types.
 import { addMigration, rewriteMigration } from "@tidemark/testkit";
 import { describe, expect, it } from "vitest";
 import {

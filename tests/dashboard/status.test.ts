@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.evaluate callbacks run in the browser, so these files see the DOM types.
 import { addMigration, eventually } from "@tidemark/testkit";
 import { waitForReady } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
