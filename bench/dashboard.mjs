@@ -30,7 +30,10 @@ async function waitFor200(url, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await fetch(url).then(
-      async (r) => (await r.arrayBuffer(), r.status === 200),
+      async (r) => {
+        await r.arrayBuffer();
+        return r.status === 200;
+      },
       () => false,
     );
     if (ok) return;
