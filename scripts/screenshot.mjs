@@ -19,7 +19,8 @@ const { chromium } = require("playwright-core");
 const postgres = require("postgres");
 
 const out = path.resolve(process.argv[2] ?? path.join(root, "docs", "dashboard.png"));
-const adminUrl = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+// The services the tests use (scripts/services.sh starts them).
+const adminUrl = "postgres://postgres@127.0.0.1:5432/postgres";
 const token = "screenshot-status-token-0123456789";
 const name = `tm_screenshot_${process.pid}`;
 const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
