@@ -43,6 +43,7 @@ describe("dashboard: live", () => {
     expect(failure).toContain(XSS);
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.textContent("#history")).toContain(XSS);
+    expect(await page.textContent("#last-failure .failed-statement")).toContain("RAISE EXCEPTION");
     await shot(page, "06-failed");
 
     // Mark this document: a reload would lose the mark, a live update keeps it.

@@ -76,6 +76,35 @@ describe("dashboard: what each viewer sees", () => {
     expect(res?.status()).toBe(403);
   });
 
+  it("is readable at phone width, follows a dark system setting and works with the keyboard alone", {
+    timeout: 60_000,
+  }, async () => {
+    const w = await createWorld({
+      env: { MIGRATE_ON_BOOT: "off" },
+      prepare: ({ migrationsDir }) => addMigration(migrationsDir, PENDING.tag, PENDING.up, PENDING.down),
+    });
+    const page = await newPage({ width: 390, height: 844, colorScheme: "dark" });
+    await page.goto(`${w.api.url}/migrations`);
+    // Sign in without the mouse: Tab to the token field, type, Enter.
+    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.id === "token")); i++) {
+      await page.keyboard.press("Tab");
+    }
+    await page.keyboard.type(STATUS_TOKEN);
+    await Promise.all([page.waitForSelector("#tables"), page.keyboard.press("Enter")]);
+    const summary = `details[data-revision="${PENDING.tag}"] summary`;
+    for (let i = 0; i < 20 && !(await page.$eval(summary, (el) => el === document.activeElement)); i++) {
+      await page.keyboard.press("Tab");
+    }
+    await page.keyboard.press("Enter");
+    expect(
+      await page.$eval(`details[data-revision="${PENDING.tag}"]`, (el) => (el as HTMLDetailsElement).open),
+    ).toBe(true);
+    // Nothing wider than the phone: no sideways scrolling of the page.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.$eval("body", (el) => getComputedStyle(el).backgroundColor)).toBe("rgb(18, 20, 22)");
+    await shot(page, "13-phone-dark-keyboard");
+  });
+
   it("refuses a wrong token and a token in the URL, and redirects a browser from /migrations/status", {
     timeout: 60_000,
   }, async () => {

@@ -107,9 +107,14 @@ export function dialogsOf(page: Page): string[] {
 }
 
 /** A fresh browser page (own cookies) in the shared headless Chromium. */
-export async function newPage(): Promise<Page> {
+export async function newPage(
+  options: { width?: number; height?: number; colorScheme?: "light" | "dark" } = {},
+): Promise<Page> {
   browser ??= chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await (await browser).newContext({ viewport: { width: 1100, height: 900 } });
+  const context = await (await browser).newContext({
+    viewport: { width: options.width ?? 1100, height: options.height ?? 900 },
+    colorScheme: options.colorScheme ?? "light",
+  });
   const page = await context.newPage();
   // A script an attacker slipped in would most likely alert(): every dialog is recorded.
   const seen: string[] = [];

@@ -42,6 +42,8 @@ pre { overflow:auto; padding:.5rem; background:var(--bg); border:1px solid var(-
 table { border-collapse:collapse; width:100%; font-size:.9rem; }
 th, td { text-align:left; padding:.25rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
 .scroll { overflow-x:auto; }
+#jobs td:not(.job-error), #jobs th { white-space:nowrap; }
+.job-error { min-width:16rem; }
 summary { cursor:pointer; padding:.25rem 0; }
 .actions { display:flex; flex-wrap:wrap; gap:1rem; align-items:end; }
 .actions form { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; }

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { JobView } from "@tidemark/jobs";
 import {
   type BackupInfo,
@@ -7,6 +8,7 @@ import {
   history,
   identityFromUrl,
   listBackups,
+  parseScript,
   readMigrations,
   readUnverifiedReason,
   withReader,
@@ -41,6 +43,8 @@ export interface DashboardData {
   backups: BackupInfo[] | string;
   jobs: JobView[] | string;
   rows: Map<string, number>;
+  /** The statement the current failure names, read from its file as the file is now. */
+  failedStatement: { line: number; sql: string } | null;
 }
 
 /** What the dashboard reads through. */
@@ -76,6 +80,21 @@ async function pendingDetails(ctx: EngineContext, pending: string[]): Promise<Pe
   );
 }
 
+/**
+ * The statement a failure message names ("line L of FILE"), read from that file now: the SQL
+ * a person has to fix. Only files inside the migrations folder are read.
+ */
+async function failedStatement(ctx: EngineContext, error: string | null | undefined) {
+  const m = /line (\d+) of (\S+\.sql)\)/.exec(error ?? "");
+  if (!m) return null;
+  const file = path.resolve(m[2] as string);
+  if (!file.startsWith(path.resolve(ctx.migrationsDir) + path.sep)) return null;
+  const line = Number(m[1]);
+  const { blocks } = await parseScript(await readFile(file, "utf8"));
+  const block = blocks.filter((b) => b.line <= line).at(-1);
+  return block ? { line: block.line, sql: block.sql.trim() } : null;
+}
+
 /** Row estimates from the planner's statistics (`pg_class.reltuples`), keyed `schema.table`. */
 async function rowEstimates(ctx: EngineContext): Promise<Map<string, number>> {
   const rows = await withReader(
@@ -100,7 +119,7 @@ function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
 /** Read everything a signed-in viewer sees; a part that fails shows its reason, not a 500. */
 export async function readDashboard(deps: DataDeps): Promise<DashboardData> {
   const { core } = await deps.status.get();
-  const [pending, hist, backups, jobs, rows] = await Promise.all([
+  const [pending, hist, backups, jobs, rows, failed] = await Promise.all([
     pendingDetails(deps.ctx, core.pending).catch(() => []),
     history(deps.ctx, { limit: 30 }).catch(why),
     deps.ctx.backupDir
@@ -113,6 +132,18 @@ export async function readDashboard(deps: DataDeps): Promise<DashboardData> {
     core.databaseExists
       ? rowEstimates(deps.ctx).catch(() => new Map<string, number>())
       : new Map<string, number>(),
+    failedStatement(deps.ctx, core.lastFailure?.error).catch(() => null),
   ]);
-  return { core, boot: deps.boot(), db: dbLabel(deps.ctx), pending, history: hist, backups, jobs, rows };
+  const db = dbLabel(deps.ctx);
+  return {
+    core,
+    boot: deps.boot(),
+    db,
+    pending,
+    history: hist,
+    backups,
+    jobs,
+    rows,
+    failedStatement: failed,
+  };
 }

@@ -34,6 +34,7 @@ export function problemsCard(d: DashboardData): Html {
     out.push(html`<div class="problem" id="last-failure"><h3>Migration <code>${c.lastFailure.revision}</code> (${c.lastFailure.direction}) failed</h3>
     <p>At ${c.lastFailure.startedAt}. Nothing of it was kept.</p>
     <pre class="error-text">${c.lastFailure.error ?? "(no message recorded)"}</pre>
+    ${d.failedStatement ? html`<p>The statement at line ${d.failedStatement.line}, as the file reads now:</p><pre class="sql failed-statement"><code>${d.failedStatement.sql}</code></pre>` : ""}
     <p class="todo">Fix the migration file (or the data it trips on) and run the upgrade again.</p></div>`);
   }
   for (const item of c.drift) {
@@ -60,7 +61,7 @@ export function problemsCard(d: DashboardData): Html {
 /** Tables and columns with the planner's row estimates. */
 export function tablesCard(d: DashboardData): Html {
   if (d.core.tables.length === 0)
-    return html`<section class="card"><h2>Tables</h2><p>No tables yet.</p></section>`;
+    return html`<section class="card" id="tables"><h2>Tables</h2><p>No tables yet.</p></section>`;
   const rows = (key: string) => {
     const n = d.rows.get(key);
     return n === undefined || n < 0 ? "not analyzed yet" : `~${Math.round(n).toLocaleString("en")} rows`;

@@ -39,10 +39,13 @@ export function historyCard(d: DashboardData): Html {
   }</section>`;
 }
 
-function progressText(progress: unknown): string {
+function progressText(progress: unknown, state: string): string {
   const e = progress as { type?: string; index?: number; total?: number } | null;
   if (!e || typeof e.index !== "number" || typeof e.total !== "number") return "";
-  return `${e.index + 1}/${e.total} ${e.type === "step-done" ? "done" : "running"}`;
+  const k = `${e.index + 1}/${e.total}`;
+  if (e.type === "step-done") return `${k} done`;
+  // The last event of a failed job is the start of the step that failed.
+  return state === "failed" ? `stopped at ${k}` : `${k} running`;
 }
 
 /** Queued, running and finished jobs; the script updates the progress cells live. */
@@ -52,8 +55,8 @@ export function jobsCard(d: DashboardData): Html {
   }
   const rows = d.jobs.map(
     (j) => html`<tr data-job-id="${j.id}" class="job-${j.state}"><td>${j.name}</td>
-  <td class="job-state">${j.state}</td><td class="progress">${progressText(j.progress)}</td>
-  <td>${age(j.createdAt)}</td><td>${j.failedReason ? html`<span class="error-text">${j.failedReason}</span>` : ""}</td></tr>`,
+  <td class="job-state">${j.state}</td><td class="progress">${progressText(j.progress, j.state)}</td>
+  <td>${age(j.createdAt)}</td><td class="job-error">${j.failedReason ? html`<span class="error-text">${j.failedReason}</span>` : ""}</td></tr>`,
   );
   return html`<section class="card" id="jobs"><h2>Jobs <span class="live muted" aria-live="polite"></span></h2>${
     rows.length
