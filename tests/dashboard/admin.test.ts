@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.waitForFunction callbacks run in the browser, so this file sees the DOM types.
 import { waitForReady } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, createWorld, newPage, STATUS_TOKEN, shot, signIn } from "./support/world.js";
@@ -87,5 +89,44 @@ describe("dashboard: admin actions", () => {
     // With its own token, the same request is accepted: the refusals above were about the token.
     const ok = await page.request.post(url, { form: { csrf: csrf ?? "" }, maxRedirects: 0 });
     expect(ok.status()).toBe(303);
+  });
+
+  it("backs up after a plain confirmation and restores only once the database name is typed", {
+    timeout: 120_000,
+  }, async () => {
+    const w = await createWorld();
+    await waitForReady(w.api);
+    const page = await newPage();
+    await signIn(page, w.api, ADMIN_TOKEN);
+
+    await page.click("#actions button:has-text('Back up')");
+    await page.waitForSelector("#confirm");
+    expect(await page.textContent("#confirm")).toContain("Nothing in the database changes");
+    expect(await page.locator("#confirm-name").count()).toBe(0);
+    await Promise.all([page.waitForURL(/\/migrations\?job=/), page.click("#confirm button[type=submit]")]);
+    await page.waitForSelector("#backups tbody tr", { timeout: 30_000 });
+    const backup = (await page.textContent("#backups tbody tr")) ?? "";
+    expect(backup).toContain("0004_set_default_avatar_url");
+    expect(backup).toContain(w.db.name);
+
+    await page.click("#actions button:has-text('Restore')");
+    await page.waitForSelector("#confirm");
+    const plan = (await page.textContent("#confirm")) ?? "";
+    expect(plan).toContain("Replaces the contents");
+    expect(plan).toContain("safety backup");
+    await shot(page, "15-restore-confirm");
+    // Without the name the browser itself will not submit (required); a wrong one is refused.
+    await page.fill("#confirm-name", "nope");
+    await page.click("#confirm button[type=submit]");
+    await page.waitForSelector("#confirm .error");
+    await page.fill("#confirm-name", w.db.name);
+    await Promise.all([page.waitForURL(/\/migrations\?job=/), page.click("#confirm button[type=submit]")]);
+    await page.waitForFunction(
+      () => /restore/.test(document.querySelector("#history li.event")?.textContent ?? ""),
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await page.textContent("#backups")).toContain("safety");
+    await shot(page, "16-restored");
   });
 });

@@ -41,6 +41,9 @@ export const CSP =
 
 type Form = Record<string, string>;
 
+/** Open event streams at most; one more answers 503 (each holds a socket and a little memory). */
+export const MAX_STREAMS = 1000;
+
 function page(
   reply: FastifyReply,
   code: number,
@@ -128,6 +131,10 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
   app.get("/migrations", { config: limited }, (req, reply) => render(req, reply));
 
   app.get("/migrations/events", (req, reply) => {
+    // Open to anonymous viewers (events carry no details), so bounded: a socket each.
+    if (hub.size >= MAX_STREAMS) {
+      return reply.code(503).header("retry-after", "30").send("Too many open dashboards; retry later.\n");
+    }
     reply.hijack();
     reply.raw.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",

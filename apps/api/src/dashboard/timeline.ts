@@ -31,7 +31,7 @@ export function historyCard(d: DashboardData): Html {
     (r) => html`<li class="event ${r.status === "failed" ? "state-fail" : ""}" data-history-id="${r.id}">
   <div><strong>${r.direction}</strong> <code>${r.revision}</code> <span class="tag status-${r.status}">${r.status}</span></div>
   <div class="muted">${r.startedAt} (${age(r.startedAt)}) · ${r.durationMs === null ? "unfinished" : `${r.durationMs} ms`} · by ${who(r.appliedBy)} · ${r.environment}</div>
-  ${r.backupFile ? html`<div class="restore-point">Restore point: <code>${path.basename(r.backupFile)}</code></div>` : ""}
+  ${r.backupFile ? html`<div class="restore-point">${r.direction === "restore" ? "Safety backup taken first" : "Restore point"}: <code>${path.basename(r.backupFile)}</code></div>` : ""}
   ${r.error ? html`<pre class="error-text">${r.error}</pre>` : ""}</li>`,
   );
   return html`<section class="card" id="history"><h2>History</h2>${
