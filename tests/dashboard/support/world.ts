@@ -46,6 +46,8 @@ type Env = Record<string, string | undefined>;
 /** One test's world: its own database, queue prefix, migrations copy and backup dir. */
 export interface World {
   db: { name: string; url: string };
+  /** This world's BullMQ key prefix (also in its Redis client names). */
+  prefix: string;
   migrationsDir: string;
   backupDir: string;
   env(extra?: Env): Env;
@@ -96,7 +98,7 @@ export async function createWorld(
   procs.push(worker);
   const api = await spawnApi(env());
   procs.push(api);
-  return { db, migrationsDir, backupDir, env, api, worker };
+  return { db, prefix, migrationsDir, backupDir, env, api, worker };
 }
 
 const dialogs = new WeakMap<Page, string[]>();
