@@ -7,7 +7,8 @@ import { ADMIN_TOKEN, createWorld, newPage, STATUS_TOKEN, shot, signIn } from ".
 
 const PENDING = {
   tag: "0005_add_user_nickname",
-  up: 'ALTER TABLE "users" ADD COLUMN "nickname" varchar(40);\n',
+  // The index is built without CONCURRENTLY, which lint flags.
+  up: 'ALTER TABLE "users" ADD COLUMN "nickname" varchar(40);\n--> statement-breakpoint\nCREATE INDEX "users_nickname_idx" ON "users" ("nickname");\n',
   down: 'ALTER TABLE "users" DROP COLUMN "nickname";\n',
 };
 
@@ -67,6 +68,7 @@ describe("dashboard: what each viewer sees", () => {
       'ALTER TABLE "users" ADD COLUMN "nickname"',
     );
     expect(await details.textContent()).toContain("down file present");
+    expect(await details.locator("ul.lint").textContent()).toContain("create-index-not-concurrently");
     expect(await reader.locator("#actions").count()).toBe(0);
     expect(await reader.locator("form[action^='/migrations/confirm']").count()).toBe(0);
     await shot(reader, "04-pending-reader");
