@@ -11,6 +11,7 @@ import { Boot } from "./boot.js";
 import { bootMigration } from "./boot-migration.js";
 import { memo } from "./cache.js";
 import type { ApiConfig } from "./config.js";
+import { dashboardPlugin } from "./dashboard/plugin.js";
 import { engineContext, readWithFallback } from "./engine-context.js";
 import { installErrorHandlers } from "./errors.js";
 import { JobWatcher } from "./job-watcher.js";
@@ -132,6 +133,15 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   await app.register(healthRoutes, { boot });
   await app.register(metricsRoutes, { metrics });
   await app.register(migrationRoutes, {
+    ctx,
+    boot,
+    status,
+    queue,
+    watcher,
+    tokens: { adminToken: config.adminToken, statusToken: config.statusToken },
+    rateLimitPerMinute: config.rateLimitPerMinute,
+  });
+  await app.register(dashboardPlugin, {
     ctx,
     boot,
     status,

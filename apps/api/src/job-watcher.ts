@@ -86,6 +86,11 @@ export class JobWatcher {
     );
   }
 
+  /** The shared QueueEvents (opened on first use): the dashboard's live view listens to it too. */
+  async sharedEvents(): Promise<QueueEvents> {
+    return (await this.stream()).events;
+  }
+
   /** Stop following everything and close the stream. */
   async close(): Promise<void> {
     this.closed = true;

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { databaseIdentity, type EngineContext, history, TidemarkError } from "@tidemark/migrate";
+import { type EngineContext, history, TidemarkError } from "@tidemark/migrate";
 import { Type } from "typebox";
 import { type ReadTokens, readerCheck, requireAdmin, requireReader } from "../auth.js";
 import type { Boot } from "../boot.js";
 import type { Memo } from "../cache.js";
-import { type JobWatcher, QUEUE_FULL_RETRY_AFTER_S } from "../job-watcher.js";
+import { DASHBOARD_PATH, wantsHtml } from "../dashboard/negotiate.js";
+import { enqueueJob } from "../enqueue.js";
+import type { JobWatcher } from "../job-watcher.js";
 import { JOB_NAMES, type QueueHandle } from "../queue.js";
 import { errorResponses, perClientLimit } from "../schemas.js";
 import { type CachedStatus, statusJson, statusSummary } from "../status-report.js";
@@ -79,6 +81,8 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
       config: limited,
     },
     async (req, reply) => {
+      // A browser asking for a page gets the dashboard, which reads the same report.
+      if (wantsHtml(req.headers.accept)) return reply.redirect(DASHBOARD_PATH, 303);
       const cached = await opts.status.get();
       const boot = opts.boot.snapshot();
       const body = isReader(req) ? statusJson(cached, boot) : JSON.stringify(statusSummary(cached, boot));
@@ -137,24 +141,8 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<MigrationRoutesOptions> 
       },
     },
     async (req, reply) => {
-      const { name } = req.body;
-      try {
-        opts.watcher.admit();
-      } catch (err) {
-        reply.header("retry-after", String(QUEUE_FULL_RETRY_AFTER_S));
-        throw err;
-      }
-      // The API is the requester, whatever the body claims.
-      const jobs = await opts.queue.module();
-      const payload = jobs.parsePayload(name, {
-        ...req.body.payload,
-        requestedBy: jobs.currentRequester("api"),
-        // The API names its own database, so a worker serving another one refuses the job.
-        database: await databaseIdentity(opts.ctx.databaseUrl),
-      });
-      const { jobId, deduplicated } = await (await opts.queue.get()).enqueue(name, payload);
-      req.log.info({ jobId, job: name, deduplicated }, "job enqueued");
-      opts.watcher.watch(jobId, name);
+      const { name, payload } = req.body;
+      const { jobId, deduplicated } = await enqueueJob(opts, name, payload, reply, req.log);
       return reply.code(202).send({ jobId, deduplicated });
     },
   );
