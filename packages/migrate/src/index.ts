@@ -10,7 +10,7 @@ export * from "./commands/status.js";
 export * from "./commands/upgrade.js";
 export * from "./commands/verify.js";
 export * from "./config.js";
-export { isMissingDatabase, type Sql, withDatabase } from "./connection.js";
+export { isMissingDatabase, type Sql, withDatabase, withReader } from "./connection.js";
 export * from "./context.js";
 export * from "./drift/drift.js";
 export * from "./drift/fingerprint.js";
