@@ -34,8 +34,8 @@ describe("dashboard: admin actions", () => {
     await page.fill("#confirm-name", w.db.name);
     await Promise.all([page.waitForURL(/\/migrations\?job=/), page.click("#confirm button[type=submit]")]);
     // The page follows the job by itself and ends amber: 0004 is pending again.
-    await page.waitForSelector('#overall[data-state="pending"]', { timeout: 30_000 });
-    await page.waitForSelector("#history .restore-point", { timeout: 30_000 });
+    await page.waitForSelector('#overall[data-state="pending"]', { timeout: 60_000 });
+    await page.waitForSelector("#history .restore-point", { timeout: 60_000 });
     const down = page.locator("#history li.event").first();
     expect(await down.textContent()).toContain("down");
     expect(await down.textContent()).toContain("0004_set_default_avatar_url");
@@ -104,7 +104,7 @@ describe("dashboard: admin actions", () => {
     expect(await page.textContent("#confirm")).toContain("Nothing in the database changes");
     expect(await page.locator("#confirm-name").count()).toBe(0);
     await Promise.all([page.waitForURL(/\/migrations\?job=/), page.click("#confirm button[type=submit]")]);
-    await page.waitForSelector("#backups tbody tr", { timeout: 30_000 });
+    await page.waitForSelector("#backups tbody tr", { timeout: 60_000 });
     const backup = (await page.textContent("#backups tbody tr")) ?? "";
     expect(backup).toContain("0004_set_default_avatar_url");
     expect(backup).toContain(w.db.name);
@@ -124,7 +124,7 @@ describe("dashboard: admin actions", () => {
     await page.waitForFunction(
       () => /restore/.test(document.querySelector("#history li.event")?.textContent ?? ""),
       undefined,
-      { timeout: 30_000 },
+      { timeout: 60_000 },
     );
     expect(await page.textContent("#backups")).toContain("safety");
     await shot(page, "16-restored");

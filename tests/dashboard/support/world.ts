@@ -118,6 +118,8 @@ export async function newPage(
     colorScheme: options.colorScheme ?? "light",
   });
   const page = await context.newPage();
+  // Jobs run in the real worker on 2 shared cores: give waits room beyond Playwright's 30 s.
+  page.setDefaultTimeout(60_000);
   // A script an attacker slipped in would most likely alert(): every dialog is recorded.
   const seen: string[] = [];
   dialogs.set(page, seen);
