@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { appliedCounts, historyRows, migrateTo } from "./support/database.js";
 import { createScenario, type Scenario, useScenarios } from "./support/scenario.js";
 
-// The worker's production timing (TIDEMARK_WORKER_STALLED_MS 5 s, lock 10 s renewed every
-// 5 s), not the one-second setting the other fault cases use to go fast.
+// The worker's production timing (TIDEMARK_WORKER_STALLED_MS 4 s, lock 8 s renewed about every
+// 2 s), not the one-second setting the other fault cases use to go fast.
 const PRODUCTION_TIMING = { TIDEMARK_WORKER_STALLED_MS: undefined, TIDEMARK_WORKER_LOCK_MS: undefined };
 
 /** A TypeScript migration that blocks its worker's event loop for `ms` (no await inside). */

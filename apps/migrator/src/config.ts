@@ -5,21 +5,21 @@ import { z } from "zod";
 /** The worker's environment: the engine's variables, the queue's, and its own. */
 export const migratorEnvSchema = engineEnvSchema.extend({
   ...queueEnvSchema.shape,
-  // Failover timing (docs/reliability.md): BullMQ renews a running job's lock every half
-  // lock duration; a killed worker's lock lapses within one lock duration, and the next
+  // Failover timing (docs/queue.md): the worker renews a running job's lock every quarter of
+  // the lock duration; a killed worker's lock lapses within one lock duration, and the next
   // stalled check hands the job to a surviving worker. Worst case: lock + stalled interval.
   TIDEMARK_WORKER_STALLED_MS: z.coerce
     .number()
     .int()
     .min(200)
-    .default(5000)
+    .default(4000)
     .describe(
       "how often the worker looks for jobs whose worker died (lock lapsed) and runs them again; a killed worker's job resumes within lock duration + this",
     ),
   TIDEMARK_WORKER_LOCK_MS: z.coerce.number().int().min(400).optional().meta({
     description:
-      "how long a running job's lock lasts without renewal (renewed every half of it); the event loop of a busy worker may stall up to about half of it without losing the job",
-    shownDefault: "twice `TIDEMARK_WORKER_STALLED_MS` (`10000`)",
+      "how long a running job's lock lasts without renewal (renewed every quarter of it); a busy worker's event loop may stall for up to about half of it without losing the job",
+    shownDefault: "twice `TIDEMARK_WORKER_STALLED_MS` (`8000`)",
   }),
 });
 
@@ -29,7 +29,7 @@ export interface MigratorConfig {
   queue: QueueConfig;
   /** How often stalled jobs are looked for. */
   stalledMs: number;
-  /** How long a job's lock lasts without renewal (BullMQ renews it every half of it). */
+  /** How long a job's lock lasts without renewal (renewed every quarter of it). */
   lockMs: number;
   logLevel: string;
 }

@@ -49,10 +49,11 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
       prefix: config.queue.prefix,
       concurrency: 1,
       name: `${hostname()}-${process.pid}`,
-      // A killed worker's lock lapses within lockDuration (renewed every half of it while the
-      // worker lives); the next stalled check then re-queues its job for a surviving worker.
+      // A killed worker's lock lapses within lockDuration; the next stalled check then
+      // re-queues its job for a surviving worker. Renewing every quarter of the lock (BullMQ
+      // checks every half of lockRenewTime) leaves a blocked event loop about half of it.
       lockDuration: config.lockMs,
-      lockRenewTime: config.lockMs / 2,
+      lockRenewTime: config.lockMs / 4,
       stalledInterval: config.stalledMs,
       // Killed once: run again (it resumes). Killed twice: fail visibly instead of looping.
       maxStalledCount: 1,

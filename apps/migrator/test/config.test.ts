@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { loadMigratorConfig } from "../src/config.js";
 
 describe("migrator configuration", () => {
-  it("defaults to the local Redis, the tidemark prefix, a 5 s stalled-job check and a 10 s lock", () => {
+  it("defaults to the local Redis, the tidemark prefix, a 4 s stalled-job check and an 8 s lock", () => {
     const config = loadMigratorConfig({});
     expect(config.queue).toEqual({ redisUrl: "redis://127.0.0.1:6379", prefix: "tidemark" });
-    expect(config.stalledMs).toBe(5000);
-    expect(config.lockMs).toBe(10_000);
+    expect(config.stalledMs).toBe(4000);
+    expect(config.lockMs).toBe(8000);
     expect(config.engine.databaseUrl).toBe("postgres://postgres@127.0.0.1:5432/tidemark");
   });
 
