@@ -1,4 +1,4 @@
-import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/contract";
+import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/config";
 import {
   type EngineConfig,
   engineConfigFrom,
@@ -6,7 +6,7 @@ import {
   engineEnvSchema,
   parseEnv,
   postgresUrl,
-} from "@tidemark/migrate";
+} from "@tidemark/migrate/modules/config";
 import { z } from "zod";
 
 /** The CLI reads the engine's variables, the queue's, and these of its own. */

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { isTidemarkError, redactUrls, type TidemarkError } from "@tidemark/migrate";
+import { isTidemarkError, type TidemarkError } from "@tidemark/migrate/modules/errors";
+import { redactUrls } from "@tidemark/migrate/modules/redact";
 import { CommanderError } from "commander";
 import pc from "picocolors";
 import { commandName } from "./invocation.js";

@@ -1,10 +1,7 @@
-import {
-  describeSchemaChange,
-  hasSchemaDrift,
-  type SchemaDrift,
-  type StatusReport,
-  status,
-} from "@tidemark/migrate";
+// Single engine modules: an up-to-date status must not load the SQL parser, drizzle-kit or BullMQ.
+import { describeSchemaChange, hasSchemaDrift, type SchemaDrift } from "@tidemark/migrate/modules/drift";
+import type { StatusReport } from "@tidemark/migrate/modules/reports";
+import { status } from "@tidemark/migrate/modules/status";
 import { createCliContext } from "../context.js";
 import { color, heading, plural, print, printJson, rev, success, table, warning } from "../output.js";
 
