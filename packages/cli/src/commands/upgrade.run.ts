@@ -1,11 +1,13 @@
 import {
   type LintReport,
   lintMigrations,
+  type Migration,
   type RunReport,
   readMigrations,
   upgrade,
   verify,
 } from "@tidemark/migrate";
+import { loadPgParser } from "@tidemark/migrate/modules/pg-parser";
 import { confirmOrRefuse, interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { countFindings, printFindingsBrief, withBaseline } from "../findings.js";
@@ -44,10 +46,14 @@ function printPlan(plan: RunReport): void {
  * Lint the migrations about to run, leaving out what the lint baseline accepts: only the
  * pending migrations' new findings can block. Lint is advice, so a lint failure warns instead.
  */
-async function lintPlan(cli: CliContext, plan: RunReport): Promise<LintReport | null> {
+async function lintPlan(
+  cli: CliContext,
+  plan: RunReport,
+  prepared: Promise<Migration[]>,
+): Promise<LintReport | null> {
   try {
     const dir = cli.engine.migrationsDir;
-    const migrations = await readMigrations(dir);
+    const migrations = await prepared;
     const report = await lintMigrations(migrations, { revisions: plan.steps.map((s) => s.revision) });
     return await withBaseline(report, dir, migrations);
   } catch (err) {
@@ -58,6 +64,9 @@ async function lintPlan(cli: CliContext, plan: RunReport): Promise<LintReport | 
 
 /** Compute the plan, confirm, run (directly or through the worker), then verify the result. */
 async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
+  // Read the files and load the WASM parser for the lint while the plan waits on PostgreSQL.
+  const prepared = loadPgParser().then(() => readMigrations(cli.engine.migrationsDir));
+  prepared.catch(() => {}); // A failure is reported by lintPlan, if the lint runs at all.
   const plan = await upgrade(cli.engine, {
     to: flags.to,
     dryRun: true,
@@ -68,7 +77,7 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
     else success(`Already up to date at ${rev(plan.from)}.`);
     return;
   }
-  const lint = await lintPlan(cli, plan);
+  const lint = await lintPlan(cli, plan, prepared);
   if (!flags.json) {
     printPlan(plan);
     if (lint === null) warning("Lint could not run on the pending migrations (see the log above).");
