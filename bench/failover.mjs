@@ -13,7 +13,10 @@ import {
 import { kill9, startWorker } from "@tidemark/testkit/processes";
 import { cliBin, report, runProcess, tempDb } from "./support.mjs";
 
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_FAILOVER_ROUNDS ?? 3);
+// e.g. BENCH_WORKER_ENV='{"TIDEMARK_WORKER_STALLED_MS":"30000","TIDEMARK_WORKER_LOCK_MS":"30000"}'
+// measures the timing of an older configuration.
+const WORKER_ENV = JSON.parse(process.env.BENCH_WORKER_ENV ?? "{}");
 
 /** One kill: milliseconds from the kill to the survivor's `job started`. */
 async function once() {
@@ -26,6 +29,7 @@ async function once() {
     REDIS_URL: redisUrl,
     TIDEMARK_QUEUE_PREFIX: prefix,
     TIDEMARK_MIGRATIONS_DIR: dir,
+    ...WORKER_ENV,
   };
   const workers = [await startWorker(env, { name: "a" }), await startWorker(env, { name: "b" })];
   try {
