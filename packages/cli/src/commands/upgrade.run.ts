@@ -11,6 +11,7 @@ import { loadPgParser } from "@tidemark/migrate/modules/pg-parser";
 import { confirmOrRefuse, interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { countFindings, printFindingsBrief, withBaseline } from "../findings.js";
+import { openLintCache } from "../lint-cache.js";
 import {
   color,
   formatDuration,
@@ -54,7 +55,16 @@ async function lintPlan(
   try {
     const dir = cli.engine.migrationsDir;
     const migrations = await prepared;
-    const report = await lintMigrations(migrations, { revisions: plan.steps.map((s) => s.revision) });
+    const revisions = plan.steps.map((s) => s.revision);
+    // Files judged before (same content, same predecessors, same lint code) are not parsed again.
+    const cache = await openLintCache(dir, migrations);
+    let report = cache.lookup(revisions);
+    if (!report) {
+      report = await lintMigrations(migrations, { revisions });
+      await cache.store(report, revisions).catch((err: unknown) => {
+        cli.logger.debug({ err }, "could not record the lint verdicts");
+      });
+    }
     return await withBaseline(report, dir, migrations);
   } catch (err) {
     cli.logger.warn({ err }, "lint of the pending migrations failed");
