@@ -116,7 +116,12 @@ export async function run() {
   const db = await tempDb("tmb_api");
   // Request logging off for the load runs: the bare route has no logger either.
   // The rate limit off for the load run: it measures throughput, not the limiter.
-  const env = { DATABASE_URL: db.url, MIGRATE_ON_BOOT: "inline", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "100000000" };
+  const env = {
+    DATABASE_URL: db.url,
+    MIGRATE_ON_BOOT: "inline",
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_PER_MINUTE: "100000000",
+  };
   const running = [];
   try {
     // Bring the database up to date once, so the measured boots are the common case.
