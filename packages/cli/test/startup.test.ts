@@ -1,23 +1,25 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createTempDatabase, dropDatabase, tempDir } from "@tidemark/testkit";
+import { migrationsDir } from "@tidemark/db";
+import { closeTestDatabases, createTestDatabase, type TestDatabase } from "@tidemark/migrate/testing";
+import { adminUrl, tempDir } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binPath, runCli } from "./run-cli.js";
+import { binPath } from "./run-cli.js";
 
 const tracer = new URL("./fixtures/trace-imports.mjs", import.meta.url).href;
-let db: { name: string; url: string };
+let db: TestDatabase;
 let traces: { dir: string; cleanup: () => Promise<void> };
 
 beforeAll(async () => {
-  db = await createTempDatabase("tm_cli_startup");
+  // A migrated copy of the seed history's template: no full apply for this file.
+  db = await createTestDatabase({ migrationsDir, serverUrl: adminUrl });
   traces = await tempDir("tm-cli-trace-");
-  const up = await runCli(["upgrade", "--direct", "--yes"], { DATABASE_URL: db.url });
-  expect(up.code, up.stderr).toBe(0);
 });
 
 afterAll(async () => {
-  await dropDatabase(db.name);
+  await db.drop();
+  await closeTestDatabases();
   await traces.cleanup();
 });
 
