@@ -68,10 +68,13 @@ export function report(name, value, unit, baselineValue, baselineName) {
   console.log(`${name}: ${value.toFixed(value < 10 ? 2 : 0)} ${unit}${ratio}`);
 }
 
-/** Path of the shared corpus generator, or null when ../shared is not beside the repo. */
+/** Path of the shared corpus generator, or null when no ../shared is beside the repo (or its worktree). */
 export function corpusScript() {
-  const file = path.join(repoRoot, "..", "shared", "bench", "corpus.mjs");
-  return existsSync(file) ? file : null;
+  // A git worktree of the repository sits one level deeper than the main checkout.
+  const candidates = [path.join(repoRoot, ".."), path.join(repoRoot, "..", "..")].map((dir) =>
+    path.join(dir, "shared", "bench", "corpus.mjs"),
+  );
+  return candidates.find((file) => existsSync(file)) ?? null;
 }
 
 /** Generate the shared synthetic corpus of `n` migrations into `out`. */
@@ -81,4 +84,31 @@ export async function generateCorpus(n, out) {
     throw new Error("../shared/bench/corpus.mjs not found beside the repository; cannot build the corpus");
   await exec(process.execPath, [script, String(n), out]);
   return out;
+}
+
+/** The built CLI (TIDEMARK_BENCH_CLI points the benches at another build, to compare). */
+export const cliBin =
+  process.env.TIDEMARK_BENCH_CLI ?? path.join(repoRoot, "packages", "cli", "dist", "bin.js");
+/** The whole-process drizzle-orm migrate() script. */
+export const drizzleScript = path.join(repoRoot, "bench", "scripts", "drizzle-migrate.mjs");
+
+/** Run a command to completion (throws on a non-zero exit); `env` is added to this one's. */
+export function runProcess(command, args, env = {}) {
+  return exec(command, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** Best time of each contender over `rounds` rounds taken in turns; `prepare` gives each its state. */
+export async function bestInTurns(rounds, contenders, prepare = async () => ({}), cleanup = async () => {}) {
+  const bestOf = Object.fromEntries(Object.keys(contenders).map((k) => [k, Number.POSITIVE_INFINITY]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(contenders)) {
+      const state = await prepare(name);
+      try {
+        bestOf[name] = Math.min(bestOf[name], await time(() => fn(state)));
+      } finally {
+        await cleanup(state);
+      }
+    }
+  }
+  return bestOf;
 }

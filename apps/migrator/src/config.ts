@@ -5,23 +5,32 @@ import { z } from "zod";
 /** The worker's environment: the engine's variables, the queue's, and its own. */
 export const migratorEnvSchema = engineEnvSchema.extend({
   ...queueEnvSchema.shape,
-  /**
-   * Lock duration and stalled-check interval: a killed worker's job is picked up again
-   * roughly 2-3 times this after the kill. Tests lower it to a second.
-   */
+  // Failover timing (docs/queue.md): the worker renews a running job's lock every quarter of
+  // the lock duration; a killed worker's lock lapses within one lock duration, and the next
+  // stalled check hands the job to a surviving worker. Worst case: lock + stalled interval.
   TIDEMARK_WORKER_STALLED_MS: z.coerce
     .number()
     .int()
     .min(200)
-    .default(30_000)
-    .describe("how soon a job of a killed worker is picked up again"),
+    .default(4000)
+    .describe(
+      "how often the worker looks for jobs whose worker died (lock lapsed) and runs them again; a killed worker's job resumes within lock duration + this",
+    ),
+  TIDEMARK_WORKER_LOCK_MS: z.coerce.number().int().min(400).optional().meta({
+    description:
+      "how long a running job's lock lasts without renewal (renewed every quarter of it); a busy worker's event loop may stall for up to about half of it without losing the job",
+    shownDefault: "twice `TIDEMARK_WORKER_STALLED_MS` (`8000`)",
+  }),
 });
 
 /** Validated worker configuration. */
 export interface MigratorConfig {
   engine: EngineConfig;
   queue: QueueConfig;
+  /** How often stalled jobs are looked for. */
   stalledMs: number;
+  /** How long a job's lock lasts without renewal (renewed every quarter of it). */
+  lockMs: number;
   logLevel: string;
 }
 
@@ -33,6 +42,7 @@ export function loadMigratorConfig(env: Record<string, string | undefined> = pro
     engine,
     queue: { redisUrl: e.REDIS_URL, prefix: e.TIDEMARK_QUEUE_PREFIX },
     stalledMs: e.TIDEMARK_WORKER_STALLED_MS,
+    lockMs: e.TIDEMARK_WORKER_LOCK_MS ?? 2 * e.TIDEMARK_WORKER_STALLED_MS,
     logLevel: engine.logLevel,
   };
 }

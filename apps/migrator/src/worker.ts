@@ -49,8 +49,11 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
       prefix: config.queue.prefix,
       concurrency: 1,
       name: `${hostname()}-${process.pid}`,
-      // A killed worker's lock expires after lockDuration; the next stalled check re-queues its job.
-      lockDuration: config.stalledMs,
+      // A killed worker's lock lapses within lockDuration; the next stalled check then
+      // re-queues its job for a surviving worker. Renewing every quarter of the lock (BullMQ
+      // checks every half of lockRenewTime) leaves a blocked event loop about half of it.
+      lockDuration: config.lockMs,
+      lockRenewTime: config.lockMs / 4,
       stalledInterval: config.stalledMs,
       // Killed once: run again (it resumes). Killed twice: fail visibly instead of looping.
       maxStalledCount: 1,
@@ -77,7 +80,7 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
   worker.on("stalled", (jobId) => logger.warn({ jobId }, "job stalled (its worker died); it runs again"));
 
   logger.info(
-    { redis, prefix: config.queue.prefix, stalledMs: config.stalledMs },
+    { redis, prefix: config.queue.prefix, stalledMs: config.stalledMs, lockMs: config.lockMs },
     "migrator worker starting",
   );
 

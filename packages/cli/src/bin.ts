@@ -1,15 +1,33 @@
 #!/usr/bin/env node
-import { reportError, wantsJson } from "./output.js";
-import { buildProgram } from "./program.js";
+import { readFileSync } from "node:fs";
+
+/** Commander ends `--help` and `--version` by throwing (exitOverride); they are successes. */
+function helpOrVersion(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "commander.helpDisplayed" || code === "commander.version";
+}
 
 /** Run the CLI and exit with its status once stdout and stderr are flushed. */
 async function main(argv: string[]): Promise<void> {
   let code: number;
   try {
-    await buildProgram().parseAsync(argv);
-    code = typeof process.exitCode === "number" ? process.exitCode : 0;
+    // `--version` alone is answered before the command tree is even loaded: scripts call it often.
+    if (argv.length === 3 && (argv[2] === "--version" || argv[2] === "-v")) {
+      const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+      process.stdout.write(`${pkg.version}\n`);
+      code = 0;
+    } else {
+      const { buildProgram } = await import("./program.js");
+      await buildProgram().parseAsync(argv);
+      code = typeof process.exitCode === "number" ? process.exitCode : 0;
+    }
   } catch (e) {
-    code = reportError(e, wantsJson(argv.slice(2)));
+    if (helpOrVersion(e)) code = 0;
+    else {
+      // Loaded only on failure: error reporting needs the engine's error types and redaction.
+      const { reportError, wantsJson } = await import("./output.js");
+      code = reportError(e, wantsJson(argv.slice(2)));
+    }
   }
   // Exit explicitly: a stray handle (a prompt's stdin, a pool's timer) must not keep the CLI alive.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));

@@ -1,4 +1,4 @@
-import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/contract";
+import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs/config";
 import {
   type EngineConfig,
   engineConfigFrom,
@@ -6,7 +6,7 @@ import {
   engineEnvSchema,
   parseEnv,
   postgresUrl,
-} from "@tidemark/migrate";
+} from "@tidemark/migrate/modules/config";
 import { z } from "zod";
 
 /** The CLI reads the engine's variables, the queue's, and these of its own. */
@@ -66,10 +66,4 @@ export function loadCliConfig(): CliConfig {
   return loaded;
 }
 
-/**
- * How the user typed the command, so hints name it the same way: `pnpm cli` when run
- * through the root package's `cli` script (pnpm sets npm_lifecycle_event), else `tidemark`.
- */
-export function invocationName(env: Record<string, string | undefined> = process.env): string {
-  return env.npm_lifecycle_event === "cli" ? "pnpm cli" : "tidemark";
-}
+export { invocationName } from "./invocation.js";

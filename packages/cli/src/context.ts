@@ -1,4 +1,7 @@
-import { createEngineContext, createLogger, type EngineContext, processActor } from "@tidemark/migrate";
+// Single engine modules, not the whole engine: `status` and `history` need only these.
+import { createEngineContext, processActor } from "@tidemark/migrate/modules/context";
+import { createLogger } from "@tidemark/migrate/modules/logger";
+import type { EngineContext } from "@tidemark/migrate/modules/types";
 import type { Logger } from "pino";
 import { type CliConfig, loadCliConfig } from "./config.js";
 

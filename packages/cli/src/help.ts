@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { commandName } from "./output.js";
+import { commandName } from "./invocation.js";
 
 /** Append an "Examples:" section to a command's help. */
 export function withExamples(cmd: Command, examples: string[]): Command {

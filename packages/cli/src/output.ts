@@ -1,8 +1,9 @@
 import path from "node:path";
-import { isTidemarkError, redactUrls, type TidemarkError } from "@tidemark/migrate";
+import { isTidemarkError, type TidemarkError } from "@tidemark/migrate/modules/errors";
+import { redactUrls } from "@tidemark/migrate/modules/redact";
 import { CommanderError } from "commander";
 import pc from "picocolors";
-import { invocationName } from "./config.js";
+import { commandName } from "./invocation.js";
 
 /** Colours for stdout; picocolors turns them off when stdout is not a TTY or NO_COLOR is set. */
 export const color = pc;
@@ -10,8 +11,7 @@ export const color = pc;
 /** True when stdout is a terminal: tables get colour, progress gets a spinner. */
 export const stdoutIsTTY = Boolean(process.stdout.isTTY);
 
-/** How the user invoked the CLI: `pnpm cli` or `tidemark`; hints name commands this way. */
-export const commandName = invocationName();
+export { commandName };
 
 const COMMANDS = "status|history|upgrade|rollback|verify|create|init|lint|backup|backups|restore|stamp|jobs";
 // The engine and the worker write hints as `pnpm cli <command>` (the README's form) or, in

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
-import { envHelpText, envRows } from "@tidemark/migrate";
 import { Command } from "commander";
+import pc from "picocolors";
 import { registerAdopt } from "./commands/adopt.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerBackups } from "./commands/backups.js";
@@ -15,15 +15,14 @@ import { registerStamp } from "./commands/stamp.js";
 import { registerStatus } from "./commands/status.js";
 import { registerUpgrade } from "./commands/upgrade.js";
 import { registerVerify } from "./commands/verify.js";
-import { cliEnvSchema } from "./config.js";
-import { color } from "./output.js";
+import { ENV_HELP } from "./env-help.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
-// Generated from the same schema the CLI parses, like the README's table: they cannot disagree.
+// Generated from the schema the CLI parses (scripts/env-help.mjs; a test keeps it current).
 const ENVIRONMENT_HELP = `
 Environment (REDIS_URL and TIDEMARK_QUEUE_PREFIX are not needed with --direct):
-${envHelpText(envRows([{ process: "cli", schema: cliEnvSchema }]))}
+${ENV_HELP}
   The connection string is read from the environment only, never from a flag, so its
   password stays out of shell history and process listings.
 
@@ -41,8 +40,8 @@ export function buildProgram(): Command {
     .version(version, "-v, --version", "print the version")
     .helpOption("-h, --help", "show help for a command")
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(color.red(text)) })
-    .showHelpAfterError(color.dim("(add --help for usage)"))
+    .configureOutput({ outputError: (text, write) => write(pc.red(text)) })
+    .showHelpAfterError(pc.dim("(add --help for usage)"))
     .addHelpText("after", ENVIRONMENT_HELP);
   // Order here is the order in `--help`: the everyday commands first.
   for (const register of [

@@ -1,6 +1,7 @@
-import { envRows } from "@tidemark/migrate";
+import { envHelpText, envRows } from "@tidemark/migrate";
 import { describe, expect, it } from "vitest";
 import { cliEnvSchema } from "../src/config.js";
+import { ENV_HELP } from "../src/env-help.js";
 import { runCli } from "./run-cli.js";
 
 const commands = [
@@ -40,6 +41,11 @@ describe("help and usage errors", () => {
     for (const name of ["TIDEMARK_SCHEMA_FILE", "TIDEMARK_JOB_TIMEOUT_MS", "TIDEMARK_SCRATCH_URL"]) {
       expect(r.stdout).toContain(name);
     }
+  });
+
+  it("keeps the precomputed environment help equal to the text generated from the schema", () => {
+    // --help prints src/env-help.ts so it need not load zod; regenerate it with scripts/env-help.mjs --write.
+    expect(ENV_HELP).toBe(envHelpText(envRows([{ process: "cli", schema: cliEnvSchema }])));
   });
 
   it.each(commands)("prints help with examples for `%s --help` and exits 0", async (name) => {

@@ -1,4 +1,5 @@
-import { parseEnv } from "@tidemark/migrate";
+// The config module alone, not the engine: the CLI reads this schema on its light paths.
+import { parseEnv } from "@tidemark/migrate/modules/config";
 import { z } from "zod";
 
 /** Queue settings read from the environment; apps extend their own schema with it. */

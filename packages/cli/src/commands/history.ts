@@ -1,21 +1,7 @@
-import { type HistoryRow, history } from "@tidemark/migrate";
 import type { Command } from "commander";
-import { createCliContext } from "../context.js";
 import { acceptDirect, positiveInt, withExamples, withJson } from "../help.js";
-import { color, formatDuration, printJson, table } from "../output.js";
 
-/** `cli@host`, `worker job 42`: who ran a history row. */
-function who(appliedBy: Record<string, unknown>): string {
-  const via = typeof appliedBy.via === "string" ? appliedBy.via : "?";
-  if (appliedBy.jobId != null) return `${via} job ${String(appliedBy.jobId)}`;
-  return typeof appliedBy.host === "string" ? `${via}@${appliedBy.host}` : via;
-}
-
-/** The last column: the error of a failed row, else the restore point taken for it. */
-function note(row: HistoryRow): string {
-  if (row.status === "failed") return color.red(row.error ?? "failed");
-  return row.backupFile ? color.dim(`restore point ${row.backupFile}`) : "";
-}
+type ActionArgs = Parameters<typeof import("./history.run.js").action>;
 
 /** `history`: what ran, newest first. */
 export function registerHistory(program: Command): void {
@@ -26,24 +12,5 @@ export function registerHistory(program: Command): void {
     .option("-n, --limit <n>", "show at most n rows", positiveInt, 50);
   withJson(acceptDirect(cmd));
   withExamples(cmd, ["history", "history --limit 5", "history --json"]);
-  cmd.action(async (opts: { json?: boolean; limit: number }) => {
-    const rows = await history(createCliContext().engine, { limit: opts.limit });
-    if (opts.json) {
-      printJson(rows);
-      return;
-    }
-    table(
-      ["STARTED", "REVISION", "DIR", "STATUS", "TOOK", "BY", "NOTE"],
-      rows.map((r) => [
-        r.startedAt,
-        r.revision,
-        r.direction,
-        r.status === "ok" ? color.green("ok") : color.red(r.status),
-        formatDuration(r.durationMs),
-        who(r.appliedBy),
-        note(r),
-      ]),
-      "",
-    );
-  });
+  cmd.action(async (...args: ActionArgs) => (await import("./history.run.js")).action(...args));
 }

@@ -1,128 +1,7 @@
-import {
-  type LintReport,
-  lintMigrations,
-  type RunReport,
-  readMigrations,
-  upgrade,
-  verify,
-} from "@tidemark/migrate";
 import type { Command } from "commander";
-import { confirmOrRefuse, interactive } from "../confirm.js";
-import { type CliContext, createCliContext } from "../context.js";
-import { countFindings, printFindingsBrief, withBaseline } from "../findings.js";
 import { withDirect, withExamples, withJson } from "../help.js";
-import {
-  color,
-  formatDuration,
-  heading,
-  plural,
-  print,
-  printJson,
-  rev,
-  success,
-  warning,
-} from "../output.js";
-import { runJob } from "../run-job.js";
 
-/** Options of `upgrade`. */
-interface UpgradeFlags {
-  to?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  singleTransaction?: boolean;
-  direct?: boolean;
-  /** `--timeout`, in ms. */
-  timeout?: number;
-  json?: boolean;
-}
-
-/** Print the plan computed by a dry run. */
-function printPlan(plan: RunReport): void {
-  heading(`Plan: ${rev(plan.from)} → ${rev(plan.to)} (${plural(plan.steps.length, "migration")})`);
-  for (const [i, step] of plan.steps.entries()) print(`  ${color.dim(`${i + 1}.`)} ${step.revision}`);
-}
-
-/**
- * Lint the migrations about to run, leaving out what the lint baseline accepts: only the
- * pending migrations' new findings can block. Lint is advice, so a lint failure warns instead.
- */
-async function lintPlan(cli: CliContext, plan: RunReport): Promise<LintReport | null> {
-  try {
-    const dir = cli.engine.migrationsDir;
-    const migrations = await readMigrations(dir);
-    const report = await lintMigrations(migrations, { revisions: plan.steps.map((s) => s.revision) });
-    return await withBaseline(report, dir, migrations);
-  } catch (err) {
-    cli.logger.warn({ err }, "lint of the pending migrations failed");
-    return null;
-  }
-}
-
-/** Compute the plan, confirm, run (directly or through the worker), then verify the result. */
-async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
-  const plan = await upgrade(cli.engine, {
-    to: flags.to,
-    dryRun: true,
-    singleTransaction: flags.singleTransaction,
-  });
-  if (plan.steps.length === 0) {
-    if (flags.json) printJson(plan);
-    else success(`Already up to date at ${rev(plan.from)}.`);
-    return;
-  }
-  const lint = await lintPlan(cli, plan);
-  if (!flags.json) {
-    printPlan(plan);
-    if (lint === null) warning("Lint could not run on the pending migrations (see the log above).");
-    else if (lint.findings.length > 0) {
-      print();
-      print(`${lint.errors > 0 ? color.red("✖") : color.yellow("⚠")} Lint: ${countFindings(lint)}.`);
-      printFindingsBrief(lint);
-    }
-  }
-  if (flags.dryRun) {
-    if (flags.json) printJson({ ...plan, lint });
-    else print(color.dim("Dry run: nothing was applied."));
-    return;
-  }
-  // Applying migrations is not destructive by itself, so scripts may upgrade without --yes;
-  // a person on a TTY is asked, and lint errors (data loss, failing rewrites) need an explicit yes.
-  const risky = (lint?.errors ?? 0) > 0;
-  if (interactive || risky) {
-    await confirmOrRefuse({
-      question: `Apply ${plural(plan.steps.length, "migration")} to ${plan.to}${risky ? " despite the lint errors above" : ""}?`,
-      yes: Boolean(flags.yes),
-    });
-  }
-  // Pin the target to what was shown, so a migration merged meanwhile is not applied unseen.
-  const report = await runJob(
-    cli,
-    { name: "upgrade", payload: { to: plan.to ?? undefined, singleTransaction: flags.singleTransaction } },
-    { direct: Boolean(flags.direct), json: flags.json, timeoutMs: flags.timeout },
-  );
-  const check = await verify(cli.engine);
-  if (!check.ok) process.exitCode = 1;
-  // Stopped by Ctrl-C between migrations: a clean stop, but not what was asked for.
-  else if (report.interrupted) process.exitCode = 3;
-  if (flags.json) {
-    printJson({ ...report, verify: check });
-    return;
-  }
-  const total = report.steps.reduce((sum, s) => sum + s.durationMs, 0);
-  success(
-    `Upgraded ${rev(report.from)} → ${rev(report.to)}: ${plural(report.steps.length, "migration")} in ${formatDuration(total)}.`,
-  );
-  if (report.interrupted) {
-    warning(
-      "Stopped early on request; the database is at a consistent revision. Run upgrade again to continue.",
-    );
-  }
-  if (check.ok) success("Verified: applied migrations match the files on disk.");
-  else {
-    print(`${color.red("✖")} Verification found problems after the upgrade:`);
-    for (const problem of check.problems) print(`  - ${problem}`);
-  }
-}
+type ActionArgs = Parameters<typeof import("./upgrade.run.js").action>;
 
 /** `upgrade`: apply pending migrations. */
 export function registerUpgrade(program: Command): void {
@@ -146,5 +25,5 @@ export function registerUpgrade(program: Command): void {
     "after",
     "\nOn a terminal, upgrade shows the plan and its lint findings and asks before applying.\nOff a terminal it proceeds without --yes (applying is not destructive by itself), unless\nlint finds errors in the pending migrations (a dropped column, a narrowing type change…):\nthen it refuses (exit 3) until --yes is given. Findings accepted in the lint baseline\n(tidemark.lint-baseline.json) are not shown and never block; applied migrations are not linted.",
   );
-  cmd.action(async (flags: UpgradeFlags) => runUpgrade(createCliContext(), flags));
+  cmd.action(async (...args: ActionArgs) => (await import("./upgrade.run.js")).action(...args));
 }

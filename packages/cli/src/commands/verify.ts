@@ -1,8 +1,7 @@
-import { verify } from "@tidemark/migrate";
 import type { Command } from "commander";
-import { createCliContext } from "../context.js";
 import { acceptDirect, withExamples, withJson } from "../help.js";
-import { color, print, printJson, rev, success } from "../output.js";
+
+type ActionArgs = Parameters<typeof import("./verify.run.js").action>;
 
 /** `verify`: applied migrations still match the files; exits 1 when they do not. */
 export function registerVerify(program: Command): void {
@@ -15,18 +14,5 @@ export function registerVerify(program: Command): void {
   withJson(acceptDirect(cmd));
   withExamples(cmd, ["verify", "# in CI, fail the build on drift:", "verify --json > verify.json"]);
   cmd.addHelpText("after", "\nExit status: 0 when everything matches, 1 when there are problems.");
-  cmd.action(async (opts: { json?: boolean }) => {
-    const report = await verify(createCliContext().engine);
-    if (!report.ok) process.exitCode = 1;
-    if (opts.json) {
-      printJson(report);
-      return;
-    }
-    if (report.ok) {
-      success(`Verified: applied migrations match the files on disk (at ${rev(report.current)}).`);
-      return;
-    }
-    print(`${color.red("✖")} Verification failed at ${rev(report.current)}:`);
-    for (const problem of report.problems) print(`  - ${problem}`);
-  });
+  cmd.action(async (...args: ActionArgs) => (await import("./verify.run.js")).action(...args));
 }
