@@ -2,7 +2,7 @@ import { engineDefaults } from "./config.js";
 import { markLocked, type Sql, sessionLost } from "./connection.js";
 import { TidemarkError } from "./errors.js";
 import type { LockHolder } from "./reports.js";
-import { normalizeQuery } from "./session-query.js";
+import { describeSessions, normalizeQuery } from "./session-query.js";
 import type { EngineContext } from "./types.js";
 
 /**
@@ -75,12 +75,21 @@ export async function lockHolder(sql: Sql, options: { query?: boolean } = {}): P
       and l.database = (select oid from pg_database where datname = current_database())
     limit 1`;
   if (!row) return null;
+  const withQueries = options.query !== false;
   return {
     pid: row.pid,
     applicationName: row.application_name,
     clientAddr: row.client_addr,
     since: row.since ? row.since.toISOString() : null,
     // Another session's SQL: shown without its literals.
-    query: options.query === false ? null : await normalizeQuery(row.query),
+    query: withQueries ? await normalizeQuery(row.query) : null,
+    blockedBy: withQueries ? await blockersOf(sql, row.pid) : [],
   };
+}
+
+/** Who the lock holder waits on: what an operator must end or wait for when a run seems stuck. */
+async function blockersOf(sql: Sql, pid: number): Promise<LockHolder["blockedBy"]> {
+  const rows = await sql<{ pid: number; state: string | null; query: string | null }[]>`
+    select pid, state, query from pg_stat_activity where pid = any(pg_blocking_pids(${pid})) order by pid`;
+  return describeSessions(rows);
 }

@@ -67,6 +67,10 @@ export const lockHolderSchema = z.object({
   clientAddr: z.string().nullable(),
   since: z.string().nullable(),
   query: z.string().nullable(),
+  /** Sessions the holder is waiting on right now (`pg_blocking_pids`), their SQL without literals. */
+  blockedBy: z.array(
+    z.object({ pid: z.number().int(), state: z.string().nullable(), query: z.string().nullable() }),
+  ),
 });
 /** The backend currently holding the migration lock. */
 export type LockHolder = z.infer<typeof lockHolderSchema>;

@@ -77,6 +77,15 @@ export function anonymousBody(s: StatusSummary, message: string | null): Html {
 ${signInForm(message)}`;
 }
 
+/** The sessions the lock holder waits on, so a stuck run names what to end or wait for. */
+function blockers(list: { pid: number; state: string | null; query: string | null }[]): Html | string {
+  if (list.length === 0) return "";
+  return html`<span id="lock-blockers"> — waiting on ${list.map(
+    (b, i) =>
+      html`${i > 0 ? "; " : ""}pid ${b.pid} (${b.state ?? "unknown state"})${b.query ? html`: <code>${b.query}</code>` : ""}`,
+  )}</span>`;
+}
+
 /** Database, environment and boot phase. */
 export function whereCard(d: DashboardData, boot: BootSnapshot): Html {
   return html`<section class="card"><h2>Database</h2><dl class="facts">
@@ -87,7 +96,7 @@ export function whereCard(d: DashboardData, boot: BootSnapshot): Html {
   <dt>Latest</dt><dd><code>${d.core.latest ?? "none"}</code></dd>
   <dt>Lock</dt><dd>${
     d.core.lockHolder
-      ? html`held by <code>${d.core.lockHolder.applicationName}</code> (pid ${d.core.lockHolder.pid}) since ${d.core.lockHolder.since ?? "unknown"}${d.core.lockHolder.query ? html`, running <code>${d.core.lockHolder.query}</code>` : ""}`
+      ? html`held by <code>${d.core.lockHolder.applicationName}</code> (pid ${d.core.lockHolder.pid}) since ${d.core.lockHolder.since ?? "unknown"}${d.core.lockHolder.query ? html`, running <code>${d.core.lockHolder.query}</code>` : ""}${blockers(d.core.lockHolder.blockedBy)}`
       : "free"
   }</dd></dl></section>`;
 }

@@ -46,6 +46,11 @@ export function printStatus(report: StatusReport): void {
     print(
       `${color.yellow("⚠")} Migration lock held by pid ${h.pid}${h.applicationName ? ` (${h.applicationName})` : ""}${h.since ? ` since ${h.since}` : ""}`,
     );
+    for (const b of h.blockedBy) {
+      print(
+        `    waiting on pid ${b.pid} (${b.state ?? "unknown state"})${b.query ? `: ${b.query}` : ""}; end it with SELECT pg_terminate_backend(${b.pid}) if it should not run`,
+      );
+    }
   }
   if (report.schemaDrift) printSchemaDrift(report.schemaDrift);
   if (report.lastFailure) {
