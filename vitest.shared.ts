@@ -11,6 +11,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tidemark\/(db|migrate|jobs|testkit)$/, replacement: `${root}packages/$1/src/index.ts` },
+      { find: /^@tidemark\/migrate\/modules\/(.*)$/, replacement: `${root}packages/migrate/src/$1.ts` },
       {
         find: /^@tidemark\/testkit\/histories$/,
         replacement: `${root}packages/testkit/src/histories/index.ts`,
