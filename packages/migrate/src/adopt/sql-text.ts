@@ -1,5 +1,6 @@
 import type { Node } from "libpg-query";
-import { parseSource } from "../lint/source.js";
+import { type ParsedSource, parseSource } from "../lint/source.js";
+import { quoteIdent } from "../quote.js";
 
 /** One statement of a migration file, with its parse tree. */
 export interface ParsedStatement {
@@ -13,7 +14,11 @@ export interface ParsedStatement {
 
 /** The file's statements, or null when PostgreSQL's parser rejects it. */
 export async function parseStatements(sql: string): Promise<ParsedStatement[] | null> {
-  const parsed = await parseSource(sql);
+  return statementsOf(await parseSource(sql));
+}
+
+/** The statements of a file already parsed, or null when PostgreSQL's parser rejected it. */
+export function statementsOf(parsed: ParsedSource): ParsedStatement[] | null {
   if (!parsed.ok) return null;
   return parsed.statements.map((s) => {
     const [kind, node] = Object.entries(s.node as Node)[0] ?? ["", {}];
@@ -25,11 +30,6 @@ export async function parseStatements(sql: string): Promise<ParsedStatement[] | 
 export function qualifiedName(list: unknown): string {
   const parts = (list as { String?: { sval?: string } }[]).map((p) => p.String?.sval ?? "");
   return parts.map(quoteIdent).join(".");
-}
-
-/** `"name"` with embedded quotes doubled. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** A relation reference (`{schemaname, relname}`) quoted for SQL. */

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Snapshot } from "../authoring/snapshot.js";
-import { readJournalFile, readMigrations, unjournaledFiles } from "../journal.js";
-import { runModeOf } from "../run-mode.js";
+import { type Journal, readJournalFile, readMigrations, unjournaledFiles } from "../journal.js";
+import { parseSource } from "../lint/source.js";
+import { runModeOfParsed } from "../run-mode.js";
 import type { Migration } from "../types.js";
-import { type ParsedStatement, parseStatements } from "./sql-text.js";
+import { type ParsedStatement, statementsOf } from "./sql-text.js";
 
 /** One migration of the folder with what adopting it needs. */
 export interface SurveyedMigration {
@@ -40,38 +41,46 @@ function readSnapshot(dir: string, tag: string): Snapshot | null {
   }
 }
 
-function journalGaps(dir: string): number[] {
-  const journal = JSON.parse(readFileSync(path.join(dir, "meta", "_journal.json"), "utf8")) as {
-    entries: { idx: number }[];
-  };
+/** Journal `idx` values skipped between entries. */
+function journalGaps(journal: Journal | null): number[] {
   const gaps: number[] = [];
   let expected = 0;
-  for (const e of journal.entries) {
+  for (const e of journal?.entries ?? []) {
     for (let i = expected; i < e.idx; i++) gaps.push(i);
     expected = e.idx + 1;
   }
   return gaps;
 }
 
+/** One SQL migration's up file, parsed once for both its statements and how it runs. */
+async function surveyUp(
+  migration: Migration,
+): Promise<Pick<SurveyedMigration, "up" | "statements" | "outsideTransaction">> {
+  if (migration.kind !== "sql") return { up: "", statements: [], outsideTransaction: false };
+  const up = readFileSync(migration.file, "utf8");
+  const parsed = await parseSource(up);
+  return {
+    up,
+    statements: statementsOf(parsed),
+    outsideTransaction: !runModeOfParsed(up, parsed).transactional,
+  };
+}
+
 /** Read the folder: every journal migration with its up text and snapshot, and what is odd. */
 export async function surveyFolder(dir: string): Promise<FolderSurvey> {
-  const list = await readMigrations(dir);
+  const journal = await readJournalFile(dir);
   const migrations: SurveyedMigration[] = [];
-  for (const migration of list) {
-    const up = migration.kind === "sql" ? readFileSync(migration.file, "utf8") : "";
-    const statements = migration.kind === "sql" ? await parseStatements(up) : [];
+  for (const migration of await readMigrations(dir)) {
     migrations.push({
       migration,
-      up,
       snapshot: readSnapshot(dir, migration.tag),
-      statements,
-      outsideTransaction: migration.kind === "sql" && !(await runModeOf(up)).mode.transactional,
+      ...(await surveyUp(migration)),
     });
   }
   return {
     migrations,
-    journalGaps: list.length > 0 ? journalGaps(dir) : [],
-    strayFiles: unjournaledFiles(dir, await readJournalFile(dir))
+    journalGaps: journalGaps(journal),
+    strayFiles: unjournaledFiles(dir, journal)
       .map((f) => path.basename(f))
       .filter((f) => f.endsWith(".sql")),
     missingSnapshots: migrations.filter((m) => !m.snapshot).map((m) => m.migration.tag),
