@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import { TidemarkError } from "./errors.js";
+import { quoteIdent } from "./quote.js";
 import { databaseName, describeDatabaseUrl } from "./redact.js";
 import type { EngineContext } from "./types.js";
 
@@ -74,7 +75,7 @@ async function createDatabase(url: string): Promise<void> {
   const sql = openSession(admin.toString());
   const name = databaseName(url);
   try {
-    await sql.unsafe(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    await sql.unsafe(`CREATE DATABASE ${quoteIdent(name)}`);
   } catch (cause) {
     // Another process created it between our check and now: that is the outcome we wanted.
     if ((cause as { code?: string }).code === "42P04") return;

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Sql } from "./connection.js";
 import { loadPgParser } from "./pg-parser.js";
+import { quoteIdent } from "./quote.js";
 import type { DataLoss } from "./reports.js";
 import { BREAKPOINT } from "./statements.js";
 import type { Migration } from "./types.js";
@@ -53,9 +54,8 @@ export async function droppedObjects(sqlText: string): Promise<Target[]> {
 
 /** Count what would be lost; a table that does not exist (already gone) counts as null. */
 async function countRows(sql: Sql, t: Target): Promise<number | null> {
-  const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
-  const from = `${ident(t.schema)}.${ident(t.table)}`;
-  const where = t.column ? ` where ${ident(t.column)} is not null` : "";
+  const from = `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+  const where = t.column ? ` where ${quoteIdent(t.column)} is not null` : "";
   try {
     const [row] = await sql.unsafe<{ n: string }[]>(`select count(*) as n from ${from}${where}`);
     return Number(row?.n ?? 0);

@@ -5,7 +5,8 @@
  * `DROP` can be undone by restoring the previous definition.
  */
 import type { Snapshot } from "../authoring/snapshot.js";
-import { type ParsedStatement, qualifiedName, quoteIdent, relationName } from "./sql-text.js";
+import { quoteIdent } from "../quote.js";
+import { type ParsedStatement, qualifiedName, relationName } from "./sql-text.js";
 
 /** A statement the snapshots do not capture. */
 export interface UncapturedStatement {

@@ -1,4 +1,5 @@
 import { isMissingDatabase, type Sql, withDatabase } from "../connection.js";
+import { quoteIdent } from "../quote.js";
 import type { Logger } from "../types.js";
 
 /** PostgreSQL's default `search_path`: nothing to copy. */
@@ -34,6 +35,6 @@ export async function setDatabaseSearchPath(url: string, value: string): Promise
   await withDatabase(url, async (sql) => {
     const [{ db } = { db: "" }] = await sql<{ db: string }[]>`select current_database() as db`;
     await useSearchPath(sql, value);
-    await sql.unsafe(`alter database "${db.replaceAll('"', '""')}" set search_path from current`);
+    await sql.unsafe(`alter database ${quoteIdent(db)} set search_path from current`);
   });
 }

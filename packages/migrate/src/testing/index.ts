@@ -1,18 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import postgres from "postgres";
 import { upgrade } from "../commands/upgrade.js";
 import type { Sql } from "../connection.js";
+import { createEngineContext, processActor } from "../context.js";
+import { quoteIdent } from "../quote.js";
 import type { EngineContext } from "../types.js";
 import { migrationsHash } from "./folder-hash.js";
-import {
-  dropTemplate,
-  ident,
-  sealTemplate,
-  staleTemplates,
-  templateName,
-  templateReady,
-} from "./template.js";
+import { dropTemplate, sealTemplate, staleTemplates, templateName, templateReady } from "./template.js";
 
 /** Options of {@link createTestDatabase}. */
 export interface TestDatabaseOptions {
@@ -68,7 +62,7 @@ async function buildTemplate(options: TestDatabaseOptions, name: string): Promis
     if (await templateReady(session, name)) return;
     // A builder that crashed leaves an unsealed database behind: start again from nothing.
     await dropTemplate(session, name);
-    await session.unsafe(`CREATE DATABASE ${ident(name)}`);
+    await session.unsafe(`CREATE DATABASE ${quoteIdent(name)}`);
     try {
       await upgrade(templateContext(options, name));
     } catch (err) {
@@ -86,13 +80,15 @@ async function buildTemplate(options: TestDatabaseOptions, name: string): Promis
 }
 
 function templateContext(options: TestDatabaseOptions, name: string): EngineContext {
-  return {
-    databaseUrl: urlOf(options.serverUrl, name),
-    migrationsDir: options.migrationsDir,
-    environment: options.environment ?? "test",
-    actor: { via: "test", host: hostname(), pid: process.pid },
-    logger: silent,
-  };
+  return createEngineContext(
+    {
+      databaseUrl: urlOf(options.serverUrl, name),
+      migrationsDir: options.migrationsDir,
+      environment: options.environment ?? "test",
+    },
+    processActor("test"),
+    silent,
+  );
 }
 
 /** Build (or wait for) the template once per process. */
@@ -117,7 +113,7 @@ function spareName(template: string): string {
 /** Copy one spare in the background; a failure only costs the next caller a direct copy. */
 function refill(admin: Sql, template: string): void {
   const job = admin
-    .unsafe(`CREATE DATABASE ${ident(spareName(template))} TEMPLATE ${ident(template)}`)
+    .unsafe(`CREATE DATABASE ${quoteIdent(spareName(template))} TEMPLATE ${quoteIdent(template)}`)
     .then(() => undefined)
     .catch(() => undefined)
     .finally(() => refills.delete(job));
@@ -133,7 +129,7 @@ async function claimSpare(admin: Sql, template: string, name: string) {
     select datname from pg_database where starts_with(datname, ${`${template}_s`})`;
   for (const [i, { datname }] of spares.entries()) {
     const claimed = await admin
-      .unsafe(`ALTER DATABASE ${ident(datname)} RENAME TO ${ident(name)}`)
+      .unsafe(`ALTER DATABASE ${quoteIdent(datname)} RENAME TO ${quoteIdent(name)}`)
       .then(() => true)
       .catch(() => false);
     if (claimed) return { claimed, left: spares.length - i - 1 };
@@ -153,14 +149,15 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
   await ensureTemplate(admin, options, template);
   const name = `${options.prefix ?? "test"}_${randomBytes(6).toString("hex")}`;
   const spare = await claimSpare(admin, template, name);
-  if (!spare.claimed) await admin.unsafe(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}`);
+  if (!spare.claimed)
+    await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
   for (let count = spare.left + refills.size; count < SPARES; count++) refill(admin, template);
   return {
     name,
     url: urlOf(options.serverUrl, name),
     template,
     drop: async () => {
-      await serverSql(options.serverUrl).unsafe(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+      await serverSql(options.serverUrl).unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     },
   };
 }

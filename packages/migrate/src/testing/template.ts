@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Sql } from "../connection.js";
+import { quoteIdent } from "../quote.js";
 
 /** Prefix of every template database this module makes, so old ones can be found and dropped. */
 export const TEMPLATE_PREFIX = "tidemark_tpl_";
@@ -12,11 +13,6 @@ export const TEMPLATE_PREFIX = "tidemark_tpl_";
 export function templateName(migrationsDir: string, contentHash: string): string {
   const folder = createHash("sha256").update(path.resolve(migrationsDir)).digest("hex").slice(0, 8);
   return `${TEMPLATE_PREFIX}${folder}_${contentHash.slice(0, 16)}`;
-}
-
-/** A double-quoted identifier. */
-export function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** True when the template exists and was finished (only finished templates are marked). */
@@ -31,13 +27,13 @@ export async function templateReady(admin: Sql, name: string): Promise<boolean> 
  * `CREATE DATABASE … TEMPLATE` fails while anyone is connected to its source.
  */
 export async function sealTemplate(admin: Sql, name: string): Promise<void> {
-  await admin.unsafe(`ALTER DATABASE ${ident(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  await admin.unsafe(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
 }
 
 /** Drop a template database (it must be unmarked first: PostgreSQL refuses to drop a template). */
 export async function dropTemplate(admin: Sql, name: string): Promise<void> {
-  await admin.unsafe(`ALTER DATABASE ${ident(name)} WITH IS_TEMPLATE false`).catch(() => {});
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+  await admin.unsafe(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => {});
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
 }
 
 /**
