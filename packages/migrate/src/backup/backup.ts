@@ -4,6 +4,7 @@ import path from "node:path";
 import { engineDefaults } from "../config.js";
 import { type Sql, withDatabase } from "../connection.js";
 import { isTidemarkError, TidemarkError } from "../errors.js";
+import { readSystemIdentifier } from "../identity.js";
 import { readMigrations } from "../journal.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
 import { currentRevision, readApplied } from "../state.js";
@@ -200,19 +201,6 @@ async function dumpInto(dir: string, databaseUrl: string, spec: DumpSpec): Promi
     }
     if (isTidemarkError(cause) && cause.code === "TM_PG_TOOL") throw cause;
     throw backupFailed(dir, spec.database, cause);
-  }
-}
-
-/**
- * The cluster's system identifier: with the database name it tells a dump of this database from
- * a dump of a same-named database elsewhere. Null when the role may not read pg_control_system().
- */
-export async function readSystemIdentifier(sql: Sql): Promise<string | null> {
-  try {
-    const [row] = await sql<{ id: string }[]>`select system_identifier::text as id from pg_control_system()`;
-    return row?.id ?? null;
-  } catch {
-    return null;
   }
 }
 

@@ -1,13 +1,14 @@
 import { type Sql, sessionLost, withDatabase } from "../connection.js";
 import { withRecordedLock } from "../drift/schema-state.js";
 import { TidemarkError } from "../errors.js";
+import { readSystemIdentifier } from "../identity.js";
 import { readMigrations } from "../journal.js";
 import { databaseName, describeDatabaseUrl } from "../redact.js";
 import type { RestoreReport } from "../reports.js";
 import { currentRevision, ensureStateTables, type NewHistoryRow, readApplied } from "../state.js";
 import type { EngineContext, Migration, ProgressEvent } from "../types.js";
 import { carryHistoryOver, readHistoryRows, recordFailure } from "./audit.js";
-import { backup, backupDirOf, readSystemIdentifier } from "./backup.js";
+import { backup, backupDirOf } from "./backup.js";
 import { resolveBackupFile } from "./confine.js";
 import { holdBackupFile } from "./in-use.js";
 import { checkPgToolsOn, majorVersion, PgToolFailure, type PgToolOptions } from "./pgtools.js";

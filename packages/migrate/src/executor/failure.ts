@@ -1,10 +1,10 @@
 import type { Sql } from "../connection.js";
-import { TidemarkError } from "../errors.js";
+import { connectionLostCodes, TidemarkError } from "../errors.js";
 import type { RunMode } from "../run-mode.js";
 import { describeSessions } from "../session-query.js";
 import { recordHistory } from "../state.js";
 import type { EngineContext, Migration } from "../types.js";
-import { type Cursor, SESSION_ENDED } from "./locate.js";
+import type { Cursor } from "./locate.js";
 import type { OutsideProgress } from "./outside.js";
 
 /** How the failed step ran, which decides what of it is still in the database. */
@@ -95,7 +95,7 @@ export async function describeFailure(
     ? ` at statement ${fields.statementIndex} (line ${fields.line} of ${fields.file}${lineNote})`
     : "";
   const verb = direction === "up" ? "upgrade" : "rollback";
-  const lost = SESSION_ENDED.has(String(fields.pgCode));
+  const lost = connectionLostCodes.has(String(fields.pgCode));
   const stayed = whatStayed(run.how, fields.statementIndex, verb, lost);
   const progress = run.how.kind === "outside" ? run.how.progress : undefined;
   const details = {

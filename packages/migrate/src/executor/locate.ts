@@ -22,8 +22,6 @@ export interface Cursor {
 }
 
 const LOCK_NOT_AVAILABLE = "55P03";
-/** The session is gone (the one list of such codes is in errors.ts). */
-export const SESSION_ENDED = connectionLostCodes;
 
 /** PostgreSQL's 1-based error position (in characters of the query text sent), if any. */
 export function errorPosition(err: unknown): number | undefined {
@@ -86,7 +84,7 @@ export async function locateFailure(
   err: unknown,
 ): Promise<void> {
   const code = String((err as { code?: string }).code);
-  if (SESSION_ENDED.has(code) || code === LOCK_NOT_AVAILABLE) return;
+  if (connectionLostCodes.has(code) || code === LOCK_NOT_AVAILABLE) return;
   const position = errorPosition(err);
   cursor.at = position ? locateByPosition(body.file, body.blocks, script, position) : undefined;
   if (cursor.at || !body.replaySafe) return;
