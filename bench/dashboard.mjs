@@ -4,9 +4,8 @@
 // Loopback only, bounded: a fixed number of probe requests per phase, four rounds each.
 import { spawn } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import path from "node:path";
-import { percentile, repoRoot, report, tempDb } from "./support.mjs";
+import { freePort, percentile, repoRoot, report, tempDb, waitFor200 } from "./support.mjs";
 
 const apiMain = path.join(repoRoot, "apps/api/dist/main.js");
 const DASHBOARDS = 100;
@@ -14,33 +13,6 @@ const PROBES = 3000;
 const CONCURRENCY = 4;
 const BUDGET_MS = 2;
 const ROUNDS = 4;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor200(url, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(url).then(
-      async (r) => {
-        await r.arrayBuffer();
-        return r.status === 200;
-      },
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} never answered 200`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** p99 of PROBES sequential-per-worker `/health/ready` requests, in ms. */
 async function probeP99(base) {
@@ -102,7 +74,7 @@ export async function run() {
   });
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitFor200(`${base}/health/ready`);
+    await waitFor200(`${base}/health/ready`, { timeoutMs: 30_000 });
     // Interleaved rounds, median of each side: the machine is shared, so one round is noise.
     const withoutRuns = [];
     const withRuns = [];

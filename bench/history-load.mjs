@@ -5,10 +5,9 @@
 //   (default: this checkout's API; KEY=VALUE pairs are extra API environment, e.g.
 //   RATE_LIMIT_PER_MINUTE=1000000 to measure the page cap alone)
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
-import { percentile, repoRoot, tempDb } from "./support.mjs";
+import { freePort, percentile, repoRoot, tempDb, waitFor200 } from "./support.mjs";
 
 const args = process.argv.slice(2);
 const apiMain = args.find((a) => !a.includes("=")) ?? path.join(repoRoot, "apps/api/dist/main.js");
@@ -19,30 +18,6 @@ const CLIENTS = 50;
 const LOAD_SECONDS = 10;
 const HISTORY_ROWS = 5000;
 const TOKEN = "bench-token-0123456789abcdef0123";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor200(url, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(url).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Fill tidemark.history with copies of its rows, so a 1,000-row page is really 1,000 rows. */
 async function fillHistory(url) {

@@ -2,6 +2,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -111,4 +112,33 @@ export async function bestInTurns(rounds, contenders, prepare = async () => ({})
     }
   }
   return bestOf;
+}
+
+/** A free loopback port, for a process the bench starts (its own log level is turned down). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Poll `url` until it answers 200; `pollMs` small where the wait itself is being timed. */
+export async function waitFor200(url, { timeoutMs = 60_000, pollMs = 20 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url).then(
+      async (r) => {
+        await r.arrayBuffer();
+        return r.status === 200;
+      },
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }
