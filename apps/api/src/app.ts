@@ -132,7 +132,8 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   await app.register(swaggerUi, { routePrefix: "/docs" });
   await app.register(healthRoutes, { boot });
   await app.register(metricsRoutes, { metrics });
-  await app.register(migrationRoutes, {
+  // The JSON routes and the dashboard serve the same report, jobs and access rules.
+  const migrations = {
     ctx,
     boot,
     status,
@@ -140,16 +141,9 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     watcher,
     tokens: { adminToken: config.adminToken, statusToken: config.statusToken },
     rateLimitPerMinute: config.rateLimitPerMinute,
-  });
-  await app.register(dashboardPlugin, {
-    ctx,
-    boot,
-    status,
-    queue,
-    watcher,
-    tokens: { adminToken: config.adminToken, statusToken: config.statusToken },
-    rateLimitPerMinute: config.rateLimitPerMinute,
-  });
+  };
+  await app.register(migrationRoutes, migrations);
+  await app.register(dashboardPlugin, migrations);
   const readLimit = { db, boot, rateLimitPerMinute: config.rateLimitPerMinute };
   await app.register(userRoutes, readLimit);
   await app.register(categoryRoutes, readLimit);
