@@ -104,7 +104,17 @@ function ensureTemplate(admin: Sql, options: TestDatabaseOptions, name: string):
 
 /** Spares copied ahead of time, per template, so the next test only renames one (a few ms). */
 const SPARES = 2;
-const refills = new Set<Promise<void>>();
+/** Spare copies being made, per template. */
+const refills = new Map<string, Set<Promise<void>>>();
+
+function copyingFor(template: string): Set<Promise<void>> {
+  let set = refills.get(template);
+  if (!set) {
+    set = new Set();
+    refills.set(template, set);
+  }
+  return set;
+}
 
 function spareName(template: string): string {
   return `${template}_s${randomBytes(4).toString("hex")}`;
@@ -116,8 +126,8 @@ function refill(admin: Sql, template: string): void {
     .unsafe(`CREATE DATABASE ${quoteIdent(spareName(template))} TEMPLATE ${quoteIdent(template)}`)
     .then(() => undefined)
     .catch(() => undefined)
-    .finally(() => refills.delete(job));
-  refills.add(job);
+    .finally(() => copyingFor(template).delete(job));
+  copyingFor(template).add(job);
 }
 
 /**
@@ -137,6 +147,18 @@ async function claimSpare(admin: Sql, template: string, name: string) {
   return { claimed: false, left: 0 };
 }
 
+/** Callers of this process take spares one at a time, so together they keep the bound. */
+const claiming = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(template: string, fn: () => Promise<T>): Promise<T> {
+  const next = (claiming.get(template) ?? Promise.resolve()).then(fn, fn);
+  claiming.set(
+    template,
+    next.catch(() => {}),
+  );
+  return next;
+}
+
 /**
  * A fresh, fully migrated database for one test, in milliseconds whatever the history length:
  * the folder is migrated once into a template database (per content hash, shared by every test
@@ -148,10 +170,15 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
   const template = templateName(options.migrationsDir, await migrationsHash(options.migrationsDir));
   await ensureTemplate(admin, options, template);
   const name = `${options.prefix ?? "test"}_${randomBytes(6).toString("hex")}`;
-  const spare = await claimSpare(admin, template, name);
-  if (!spare.claimed)
-    await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
-  for (let count = spare.left + refills.size; count < SPARES; count++) refill(admin, template);
+  const claimed = await oneAtATime(template, async () => {
+    // Counted before the spares are listed: a copy that finishes in between is then counted
+    // twice (one spare too few), never missed (one too many).
+    const copying = copyingFor(template).size;
+    const spare = await claimSpare(admin, template, name);
+    for (let count = spare.left + copying; count < SPARES; count++) refill(admin, template);
+    return spare.claimed;
+  });
+  if (!claimed) await admin.unsafe(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
   return {
     name,
     url: urlOf(options.serverUrl, name),
@@ -164,7 +191,7 @@ export async function createTestDatabase(options: TestDatabaseOptions): Promise<
 
 /** Close the pooled server connections (for runners that wait for open sockets before exiting). */
 export async function closeTestDatabases(): Promise<void> {
-  await Promise.all([...refills]);
+  await Promise.all([...refills.values()].flatMap((set) => [...set]));
   const pools = [...servers.values()];
   servers.clear();
   await Promise.all(pools.map((sql) => sql.end({ timeout: 5 })));

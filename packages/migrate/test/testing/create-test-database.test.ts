@@ -80,6 +80,10 @@ describe("createTestDatabase", () => {
     const dbs = await Promise.all([1, 2, 3, 4].map(() => fresh(dir)));
     expect(new Set(dbs.map((d) => d.template)).size).toBe(1);
     expect(await templatesOf(dir)).toEqual([dbs[0]?.template]);
+    // Callers starting together still keep the spares within their bound.
+    await closeTestDatabases();
+    const spares = (await databasesOf(dir)).filter((name) => /_s[0-9a-f]{8}$/.test(name));
+    expect(spares.length).toBeLessThanOrEqual(2);
   });
 
   it("builds a new template when a migration changes and drops the old one", async () => {
