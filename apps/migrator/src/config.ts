@@ -32,6 +32,8 @@ export interface MigratorConfig {
   /** How long a job's lock lasts without renewal (renewed every quarter of it). */
   lockMs: number;
   logLevel: string;
+  /** Fleet children run at once, and how long each waits for its target's lock. */
+  fleet: { concurrency: number; lockWaitMs: number };
 }
 
 /** Read the worker's configuration from `env` (default `process.env`), reporting every problem at once. */
@@ -44,5 +46,6 @@ export function loadMigratorConfig(env: Record<string, string | undefined> = pro
     stalledMs: e.TIDEMARK_WORKER_STALLED_MS,
     lockMs: e.TIDEMARK_WORKER_LOCK_MS ?? 2 * e.TIDEMARK_WORKER_STALLED_MS,
     logLevel: engine.logLevel,
+    fleet: { concurrency: 4, lockWaitMs: 60_000 },
   };
 }

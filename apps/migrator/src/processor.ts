@@ -2,10 +2,10 @@ import {
   dispatchJob,
   invalidJobData,
   invalidJobError,
+  isFleetJobName,
   type JobName,
   parsePayload,
   parseResult,
-  progressStamper,
   toJobError,
 } from "@tidemark/jobs";
 import {
@@ -14,12 +14,11 @@ import {
   databaseIdentity,
   type EngineConfig,
   isTidemarkError,
-  type ProgressEvent,
-  type RunReport,
 } from "@tidemark/migrate";
-import { type Job, WaitingError } from "bullmq";
+import type { Job } from "bullmq";
 import type { Logger } from "pino";
 import { jobContext } from "./engine.js";
+import { runJob } from "./run-job.js";
 
 /** What the processor needs from the worker around it. */
 export interface ProcessorDeps {
@@ -27,10 +26,8 @@ export interface ProcessorDeps {
   logger: Logger;
   /** True once shutdown was requested. */
   stopping: () => boolean;
-}
-
-function isInterrupted(result: unknown): boolean {
-  return !!(result as Partial<RunReport> | null)?.interrupted;
+  /** Runs the parent job of a fleet run (fleet/orchestrator.ts). */
+  orchestrate: (job: Job, token?: string) => Promise<unknown>;
 }
 
 /** This worker's database identity, read once it succeeds (a failed read is retried next job). */
@@ -49,6 +46,7 @@ function servedDatabase(url: string): () => Promise<DatabaseIdentity> {
 export function createProcessor(deps: ProcessorDeps) {
   const served = servedDatabase(deps.engine.databaseUrl);
   return async (job: Job, token?: string): Promise<unknown> => {
+    if (isFleetJobName(job.name)) return deps.orchestrate(job, token);
     const log = deps.logger.child({ jobId: job.id, job: job.name });
     let payload: ReturnType<typeof parsePayload>;
     try {
@@ -69,55 +67,12 @@ export function createProcessor(deps: ProcessorDeps) {
       }
     }
     const name = job.name as JobName;
-    const started = performance.now();
-    log.info({ attempt: job.attemptsStarted, requestedBy: payload.requestedBy }, "job started");
-
-    // Progress writes are chained so they land in order, and awaited before the job finishes.
-    let progress: Promise<unknown> = Promise.resolve();
-    const stamp = progressStamper();
-    const onProgress = (event: ProgressEvent): void => {
-      const published = stamp(event);
-      progress = progress
-        .then(() => job.updateProgress(published))
-        .catch((err) => log.warn({ err }, "progress update failed"));
-    };
-
-    try {
-      const result = await dispatchJob(
-        name,
-        payload,
-        jobContext(deps.engine, job.id ?? "", log, payload.requestedBy),
-        {
-          onProgress,
-          shouldStop: deps.stopping,
-        },
-      );
-      await progress;
-      if (isInterrupted(result) && deps.stopping()) {
-        // Shutdown stopped the run between migrations: give the job back so the next worker
-        // resumes it from the last applied revision, and its callers keep waiting.
-        await job.moveToWait(token);
-        log.info(
-          { durationMs: Math.round(performance.now() - started) },
-          "job interrupted by shutdown; requeued",
-        );
-        throw new WaitingError();
-      }
-      parseResult(name, result);
-      log.info({ durationMs: Math.round(performance.now() - started) }, "job completed");
-      return result;
-    } catch (err) {
-      if (err instanceof WaitingError) throw err;
-      await progress;
-      log.error(
-        {
-          code: isTidemarkError(err) ? err.code : "TM_INTERNAL",
-          err,
-          durationMs: Math.round(performance.now() - started),
-        },
-        "job failed",
-      );
-      throw toJobError(err);
-    }
+    const ctx = jobContext(deps.engine, job.id ?? "", log, payload.requestedBy);
+    return runJob(
+      job,
+      token,
+      { log, stopping: deps.stopping, fields: { requestedBy: payload.requestedBy } },
+      async (hooks) => parseResult(name, await dispatchJob(name, payload, ctx, hooks)),
+    );
   };
 }

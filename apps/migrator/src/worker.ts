@@ -10,6 +10,8 @@ import { redactUrls } from "@tidemark/migrate";
 import type { Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { MigratorConfig } from "./config.js";
+import { startFleetWorker } from "./fleet/fleet-worker.js";
+import { createOrchestrator } from "./fleet/orchestrator.js";
 import { createProcessor } from "./processor.js";
 
 /** A running worker. */
@@ -40,10 +42,16 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
     logger.warn({ redis, attempt, nextDelayMs: delayMs }, "Redis unavailable; retrying");
   };
 
+  const fleet = startFleetWorker(config, logger, () => stopping);
   // Tolerant: a job whose data is not JSON reaches the processor, which fails it once.
   const worker: Worker = new TolerantWorker(
     QUEUE_NAME,
-    createProcessor({ engine: config.engine, logger, stopping: () => stopping }),
+    createProcessor({
+      engine: config.engine,
+      logger,
+      stopping: () => stopping,
+      orchestrate: createOrchestrator({ fleetQueue: fleet.queue, logger }),
+    }),
     {
       connection: blockingConnection(config.queue.redisUrl, onRetry),
       prefix: config.queue.prefix,
@@ -63,7 +71,13 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
   );
 
   worker.on("ready", () => {
-    const fields = { redis, queue: QUEUE_NAME, prefix: config.queue.prefix, concurrency: 1 };
+    const fields = {
+      redis,
+      queue: QUEUE_NAME,
+      prefix: config.queue.prefix,
+      concurrency: 1,
+      fleetConcurrency: config.fleet.concurrency,
+    };
     logger.info(fields, everReady ? "Redis connection restored" : "migrator worker ready");
     everReady = true;
     connected = true;
@@ -93,7 +107,9 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
       }
       stopping = true;
       logger.info({ reason }, "shutting down after the current migration");
-      closing = worker.close().then(() => logger.info("migrator worker stopped"));
+      closing = Promise.all([worker.close(), fleet.close()]).then(() =>
+        logger.info("migrator worker stopped"),
+      );
       return closing;
     },
   };

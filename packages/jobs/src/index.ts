@@ -7,6 +7,7 @@ export {
   redisUnavailable,
 } from "./connection.js";
 export * from "./dispatch.js";
+export * from "./fleet/index.js";
 export * from "./job-error.js";
 export * from "./names.js";
 export * from "./payloads.js";

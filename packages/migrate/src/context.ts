@@ -14,6 +14,7 @@ export interface EngineContextExtras {
   /** A drizzle schema object, instead of loading `schemaFile`. */
   schema?: Record<string, unknown>;
   lockWaitMs?: number;
+  createDatabase?: boolean;
 }
 
 /** This process as the actor of a run, through `via` (a worker adds the job it runs). */

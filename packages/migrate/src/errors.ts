@@ -146,6 +146,27 @@ export const errorCodes = {
   TM_RATE_LIMITED: { exit: 1, http: 429, summary: "too many requests from this client; retry later" },
   TM_QUEUE_FULL: { exit: 1, http: 429, summary: "too many jobs are being followed at once; retry later" },
   TM_JOB_INVALID: { exit: 1, http: 422, summary: "a job's data in Redis is not valid JSON" },
+  TM_FLEET_HALTED: {
+    exit: 1,
+    http: 409,
+    summary: "a fleet run halted before its next wave: a canary or too many targets failed",
+    next: "fix the failed targets named above, then `pnpm cli fleet resume <id>`",
+  },
+  TM_FLEET_INCOMPLETE: {
+    exit: 1,
+    http: 409,
+    summary: "a fleet run went through every wave but some targets failed",
+    next: "fix the failed targets named above, then `pnpm cli fleet resume <id>`",
+  },
+  TM_FLEET_CANCELLED: {
+    exit: 1,
+    http: 409,
+    summary: "a fleet run was cancelled; targets not started were skipped",
+    next: "`pnpm cli fleet resume <id>` runs the skipped targets",
+  },
+  TM_FLEET_BUSY: { exit: 1, http: 409, summary: "another fleet run is still running", transient: true },
+  TM_FLEET_NOT_FOUND: { exit: 1, http: 404, summary: "no such fleet run" },
+  TM_FLEET_NOT_RESUMABLE: { exit: 3, http: 409, summary: "the fleet run is not in a state that allows this" },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -66,4 +66,9 @@ export interface EngineContext {
   schemaFile?: string;
   /** An already loaded drizzle schema, instead of loading `schemaFile`. */
   schema?: Record<string, unknown>;
+  /**
+   * Create the database when it does not exist (default true). A fleet target that is missing
+   * is a mistake in the targets list, not a database to create.
+   */
+  createDatabase?: boolean;
 }

@@ -73,7 +73,9 @@ export async function restore(ctx: EngineContext, options: RestoreOptions): Prom
       startedAt,
     };
     // A database that was dropped is exactly when a restore is needed: create it if missing.
-    return await withDatabase(ctx.databaseUrl, (sql) => restoreOn(sql, job), { create: true });
+    return await withDatabase(ctx.databaseUrl, (sql) => restoreOn(sql, job), {
+      create: ctx.createDatabase ?? true,
+    });
   } finally {
     await release();
   }

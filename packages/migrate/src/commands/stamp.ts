@@ -142,6 +142,6 @@ export async function stamp(ctx: EngineContext, revision: string): Promise<Stamp
           schemaRecorded,
         };
       }),
-    { create: true },
+    { create: ctx.createDatabase ?? true },
   );
 }

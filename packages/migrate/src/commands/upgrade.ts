@@ -60,7 +60,7 @@ export async function upgrade(ctx: EngineContext, options: UpgradeOptions = {}):
       });
     },
     // A dry run creates a missing database too: the plan it shows is the one upgrade will run.
-    { create: true },
+    { create: ctx.createDatabase ?? true },
   );
 }
 
