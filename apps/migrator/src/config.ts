@@ -1,10 +1,11 @@
 import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs";
-import { type EngineConfig, engineConfigFrom, engineEnvSchema, parseEnv } from "@tidemark/migrate";
+import { type EngineConfig, engineConfigFrom, engineEnvSchema, fleetEnvSchema, parseEnv } from "@tidemark/migrate";
 import { z } from "zod";
 
 /** The worker's environment: the engine's variables, the queue's, and its own. */
 export const migratorEnvSchema = engineEnvSchema.extend({
   ...queueEnvSchema.shape,
+  ...fleetEnvSchema.shape,
   // Failover timing (docs/queue.md): the worker renews a running job's lock every quarter of
   // the lock duration; a killed worker's lock lapses within one lock duration, and the next
   // stalled check hands the job to a surviving worker. Worst case: lock + stalled interval.
@@ -46,6 +47,6 @@ export function loadMigratorConfig(env: Record<string, string | undefined> = pro
     stalledMs: e.TIDEMARK_WORKER_STALLED_MS,
     lockMs: e.TIDEMARK_WORKER_LOCK_MS ?? 2 * e.TIDEMARK_WORKER_STALLED_MS,
     logLevel: engine.logLevel,
-    fleet: { concurrency: 4, lockWaitMs: 60_000 },
+    fleet: { concurrency: e.TIDEMARK_FLEET_CONCURRENCY, lockWaitMs: e.TIDEMARK_FLEET_LOCK_WAIT_MS },
   };
 }

@@ -7,10 +7,11 @@ import {
   parseEnv,
   postgresUrl,
 } from "@tidemark/migrate/modules/config";
+import { type TargetsConfig, fleetEnvSchema, targetsConfigFrom } from "@tidemark/migrate/modules/fleet/config";
 import { z } from "zod";
 
 /** The CLI reads the engine's variables, the queue's, and these of its own. */
-export const cliEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend({
+export const cliEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend(fleetEnvSchema.shape).extend({
   TIDEMARK_NO_WORKER_MS: z.coerce
     .number()
     .int()
@@ -41,6 +42,8 @@ export interface CliConfig {
   jobTimeoutMs: number;
   /** Server for the scratch databases of `create` and `init`; unset means the server of DATABASE_URL. */
   scratchUrl?: string;
+  /** Where the fleet's targets come from; null when no fleet is configured. */
+  fleet: TargetsConfig | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -55,6 +58,7 @@ export function parseCliConfig(env: Env): CliConfig {
     noWorkerAfterMs: e.TIDEMARK_NO_WORKER_MS,
     jobTimeoutMs: e.TIDEMARK_JOB_TIMEOUT_MS,
     scratchUrl: e.TIDEMARK_SCRATCH_URL,
+    fleet: targetsConfigFrom(e),
   };
 }
 

@@ -5,6 +5,7 @@ import { registerAdopt } from "./commands/adopt.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerBackups } from "./commands/backups.js";
 import { registerCreate } from "./commands/create.js";
+import { registerFleet } from "./commands/fleet.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerJobs } from "./commands/jobs.js";
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
     registerRestore,
     registerStamp,
     registerJobs,
+    registerFleet,
   ]) {
     register(program);
   }

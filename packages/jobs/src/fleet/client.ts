@@ -32,6 +32,8 @@ export interface FleetClient {
   cancel(fleetId: string): Promise<FleetView>;
   /** Run a halted, cancelled or incomplete run's failed and skipped targets again, then go on. */
   resume(fleetId: string): Promise<FleetView>;
+  /** Workers connected to the fleet queue right now. */
+  workerCount(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export function createFleetClient(
         await job.retry("failed");
         return mustView(fleetId);
       }),
+    workerCount: () => withRedis(() => children.getWorkersCount()),
     async close() {
       await Promise.allSettled([flows.close(), parents.close(), children.close()]);
     },

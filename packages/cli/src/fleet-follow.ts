@@ -1,0 +1,86 @@
+import type { FleetClient, FleetView } from "@tidemark/jobs";
+import { TidemarkError } from "@tidemark/migrate";
+import { loadCliConfig } from "./config.js";
+import { printTargets, runSummary, targetDetail, targetState } from "./fleet-output.js";
+import { color, print, printJson, success } from "./output.js";
+
+const POLL_MS = 1000;
+const FINAL = new Set(["applied", "unchanged", "failed", "skipped"]);
+
+/** How to follow a run. */
+export interface FollowOptions {
+  json?: boolean;
+  /** Stop waiting after this long (the run goes on); 0 or unset: TIDEMARK_JOB_TIMEOUT_MS, else no limit. */
+  timeoutMs?: number;
+}
+
+function mustExist(view: FleetView | null, fleetId: string): FleetView {
+  if (view) return view;
+  throw new TidemarkError("TM_FLEET_NOT_FOUND", `Fleet run ${fleetId} vanished from the queue while being followed.`);
+}
+
+/** The error a run that did not complete ends the command with; its report rides along for --json. */
+function stopped(view: FleetView): TidemarkError {
+  const code = (view.error?.code ?? "TM_FLEET_HALTED") as "TM_FLEET_HALTED";
+  return new TidemarkError(code, view.error?.message ?? `Fleet run ${view.id} ${view.report.status}.`, {
+    details: { run: view },
+  });
+}
+
+/**
+ * Print a run's progress until it ends: each target once, when it finishes; each wave as it
+ * starts; a warning while no worker serves the fleet queue. Ends with the summary, or throws
+ * the run's error (exit 1) naming the failed targets.
+ */
+export async function followRun(client: FleetClient, fleetId: string, options: FollowOptions): Promise<FleetView> {
+  const { jobTimeoutMs, noWorkerAfterMs } = loadCliConfig();
+  const timeoutMs = options.timeoutMs || jobTimeoutMs;
+  const started = Date.now();
+  const printed = new Map<string, number>();
+  let wave = 0;
+  let idleSince: number | null = null;
+  let warned = false;
+  process.once("SIGINT", () => {
+    process.stderr.write(`\nStopped following; the run goes on in the workers. Follow it again with \`fleet jobs ${fleetId} --follow\`, or stop it with \`fleet cancel ${fleetId}\`.\n`);
+    process.exit(130);
+  });
+  for (;;) {
+    const view = mustExist(await client.get(fleetId), fleetId);
+    if (!options.json) {
+      if (view.report.wavesStarted > wave) {
+        wave = view.report.wavesStarted;
+        print(color.bold(`Wave ${wave}/${view.report.waveCount} started`) + color.dim(`  (${runSummary(view)})`));
+      }
+      for (const o of view.report.targets) {
+        if (!FINAL.has(o.status) || printed.get(o.target) === o.attempt) continue;
+        printed.set(o.target, o.attempt);
+        print(`  ${targetState(o.status).padEnd(9)} ${o.target}  ${targetDetail(o)}`);
+      }
+    }
+    if (view.report.status !== "running") return finish(view, options);
+    const workers = await client.workerCount();
+    idleSince = workers > 0 ? null : (idleSince ?? Date.now());
+    if (idleSince !== null && Date.now() - idleSince >= noWorkerAfterMs && !warned) {
+      warned = true;
+      process.stderr.write(`${color.yellow("⚠ No worker is serving the fleet queue; the run waits until one starts (pnpm --dir apps/migrator start).")}\n`);
+    }
+    if (timeoutMs > 0 && Date.now() - started >= timeoutMs) {
+      throw new TidemarkError(
+        "TM_QUEUE_TIMEOUT",
+        `Stopped waiting for fleet run ${fleetId} after ${Math.round(timeoutMs / 1000)} s; it goes on in the workers. Follow it with \`pnpm cli fleet jobs ${fleetId} --follow\`.`,
+        { details: { fleetId, run: view } },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function finish(view: FleetView, options: FollowOptions): FleetView {
+  if (view.report.status !== "completed") {
+    if (!options.json) printTargets(view);
+    throw stopped(view);
+  }
+  if (options.json) printJson(view);
+  else success(`Fleet run ${view.id} completed: ${runSummary(view)}`);
+  return view;
+}

@@ -1,0 +1,14 @@
+import { type FleetTarget, loadTargets, TidemarkError } from "@tidemark/migrate";
+import { loadCliConfig } from "./config.js";
+
+/** The fleet's targets from TIDEMARK_TARGETS / TIDEMARK_TARGETS_QUERY, validated; a usage error when neither is set. */
+export async function loadFleetTargets(): Promise<FleetTarget[]> {
+  const { fleet } = loadCliConfig();
+  if (!fleet) {
+    throw new TidemarkError(
+      "TM_USAGE",
+      "No fleet is configured: set TIDEMARK_TARGETS to a JSON or YAML file of targets, or TIDEMARK_TARGETS_QUERY to a query returning name and url (docs/fleet.md).",
+    );
+  }
+  return loadTargets(fleet);
+}
