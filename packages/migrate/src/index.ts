@@ -18,6 +18,7 @@ export * from "./drift/schema-state.js";
 export * from "./env-docs.js";
 export * from "./errors.js";
 export type { CodeMigrationContext } from "./executor/step.js";
+export * from "./fleet/index.js";
 export * from "./hash.js";
 export * from "./identity.js";
 export * from "./journal.js";
