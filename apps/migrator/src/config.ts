@@ -1,10 +1,17 @@
 import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs";
-import { type EngineConfig, engineConfigFrom, engineEnvSchema, parseEnv } from "@tidemark/migrate";
+import {
+  type EngineConfig,
+  engineConfigFrom,
+  engineEnvSchema,
+  fleetEnvSchema,
+  parseEnv,
+} from "@tidemark/migrate";
 import { z } from "zod";
 
-/** The worker's environment: the engine's variables, the queue's, and its own. */
+/** The worker's environment: the engine's variables, the queue's, the fleet's, and its own. */
 export const migratorEnvSchema = engineEnvSchema.extend({
   ...queueEnvSchema.shape,
+  ...fleetEnvSchema.shape,
   // Failover timing (docs/queue.md): the worker renews a running job's lock every quarter of
   // the lock duration; a killed worker's lock lapses within one lock duration, and the next
   // stalled check hands the job to a surviving worker. Worst case: lock + stalled interval.
