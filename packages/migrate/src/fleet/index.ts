@@ -1,5 +1,4 @@
 export * from "./config.js";
-export { pgpassFile } from "./pgpass.js";
 export { findTarget, loadTargets, targetConnectionUrl } from "./targets.js";
 export { type FleetTarget, passwordEnvPattern, targetNamePattern } from "./validate.js";
 export * from "./waves.js";
