@@ -1,8 +1,14 @@
 import { type QueueConfig, queueEnvSchema } from "@tidemark/jobs";
-import { type EngineConfig, engineConfigFrom, engineEnvSchema, fleetEnvSchema, parseEnv } from "@tidemark/migrate";
+import {
+  type EngineConfig,
+  engineConfigFrom,
+  engineEnvSchema,
+  fleetEnvSchema,
+  parseEnv,
+} from "@tidemark/migrate";
 import { z } from "zod";
 
-/** The worker's environment: the engine's variables, the queue's, and its own. */
+/** The worker's environment: the engine's variables, the queue's, the fleet's, and its own. */
 export const migratorEnvSchema = engineEnvSchema.extend({
   ...queueEnvSchema.shape,
   ...fleetEnvSchema.shape,

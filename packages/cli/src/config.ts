@@ -7,11 +7,18 @@ import {
   parseEnv,
   postgresUrl,
 } from "@tidemark/migrate/modules/config";
-import { type TargetsConfig, fleetEnvSchema, targetsConfigFrom } from "@tidemark/migrate/modules/fleet/config";
+import {
+  fleetEnvSchema,
+  type TargetsConfig,
+  targetsConfigFrom,
+} from "@tidemark/migrate/modules/fleet/config";
 import { z } from "zod";
 
-/** The CLI reads the engine's variables, the queue's, and these of its own. */
-export const cliEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend(fleetEnvSchema.shape).extend({
+// The fleet's variables too: the CLI loads the targets to plan a fleet run's canaries and waves.
+const sharedEnvSchema = engineEnvSchema.extend(queueEnvSchema.shape).extend(fleetEnvSchema.shape);
+
+/** The CLI reads the engine's variables, the queue's, the fleet's, and these of its own. */
+export const cliEnvSchema = sharedEnvSchema.extend({
   TIDEMARK_NO_WORKER_MS: z.coerce
     .number()
     .int()

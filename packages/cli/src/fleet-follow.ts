@@ -16,7 +16,10 @@ export interface FollowOptions {
 
 function mustExist(view: FleetView | null, fleetId: string): FleetView {
   if (view) return view;
-  throw new TidemarkError("TM_FLEET_NOT_FOUND", `Fleet run ${fleetId} vanished from the queue while being followed.`);
+  throw new TidemarkError(
+    "TM_FLEET_NOT_FOUND",
+    `Fleet run ${fleetId} vanished from the queue while being followed.`,
+  );
 }
 
 /** The error a run that did not complete ends the command with; its report rides along for --json. */
@@ -32,7 +35,11 @@ function stopped(view: FleetView): TidemarkError {
  * starts; a warning while no worker serves the fleet queue. Ends with the summary, or throws
  * the run's error (exit 1) naming the failed targets.
  */
-export async function followRun(client: FleetClient, fleetId: string, options: FollowOptions): Promise<FleetView> {
+export async function followRun(
+  client: FleetClient,
+  fleetId: string,
+  options: FollowOptions,
+): Promise<FleetView> {
   const { jobTimeoutMs, noWorkerAfterMs } = loadCliConfig();
   const timeoutMs = options.timeoutMs || jobTimeoutMs;
   const started = Date.now();
@@ -41,7 +48,9 @@ export async function followRun(client: FleetClient, fleetId: string, options: F
   let idleSince: number | null = null;
   let warned = false;
   process.once("SIGINT", () => {
-    process.stderr.write(`\nStopped following; the run goes on in the workers. Follow it again with \`fleet jobs ${fleetId} --follow\`, or stop it with \`fleet cancel ${fleetId}\`.\n`);
+    process.stderr.write(
+      `\nStopped following; the run goes on in the workers. Follow it again with \`fleet jobs ${fleetId} --follow\`, or stop it with \`fleet cancel ${fleetId}\`.\n`,
+    );
     process.exit(130);
   });
   for (;;) {
@@ -49,7 +58,9 @@ export async function followRun(client: FleetClient, fleetId: string, options: F
     if (!options.json) {
       if (view.report.wavesStarted > wave) {
         wave = view.report.wavesStarted;
-        print(color.bold(`Wave ${wave}/${view.report.waveCount} started`) + color.dim(`  (${runSummary(view)})`));
+        print(
+          color.bold(`Wave ${wave}/${view.report.waveCount} started`) + color.dim(`  (${runSummary(view)})`),
+        );
       }
       for (const o of view.report.targets) {
         if (!FINAL.has(o.status) || printed.get(o.target) === o.attempt) continue;
@@ -62,7 +73,9 @@ export async function followRun(client: FleetClient, fleetId: string, options: F
     idleSince = workers > 0 ? null : (idleSince ?? Date.now());
     if (idleSince !== null && Date.now() - idleSince >= noWorkerAfterMs && !warned) {
       warned = true;
-      process.stderr.write(`${color.yellow("⚠ No worker is serving the fleet queue; the run waits until one starts (pnpm --dir apps/migrator start).")}\n`);
+      process.stderr.write(
+        `${color.yellow("⚠ No worker is serving the fleet queue; the run waits until one starts (pnpm --dir apps/migrator start).")}\n`,
+      );
     }
     if (timeoutMs > 0 && Date.now() - started >= timeoutMs) {
       throw new TidemarkError(

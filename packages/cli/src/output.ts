@@ -13,7 +13,8 @@ export const stdoutIsTTY = Boolean(process.stdout.isTTY);
 
 export { commandName };
 
-const COMMANDS = "status|history|upgrade|rollback|verify|create|init|lint|backup|backups|restore|stamp|jobs|fleet";
+const COMMANDS =
+  "status|history|upgrade|rollback|verify|create|init|lint|backup|backups|restore|stamp|jobs|fleet";
 // The engine and the worker write hints as `pnpm cli <command>` (the README's form) or, in
 // older messages, `tidemark <command>`; only a command word after it makes it a hint.
 const COMMAND_HINT = new RegExp(`(?:pnpm cli|(?<![\\w@/.-])tidemark)(?= (?:${COMMANDS})\\b)`, "g");

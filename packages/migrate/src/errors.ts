@@ -146,6 +146,19 @@ export const errorCodes = {
   TM_RATE_LIMITED: { exit: 1, http: 429, summary: "too many requests from this client; retry later" },
   TM_QUEUE_FULL: { exit: 1, http: 429, summary: "too many jobs are being followed at once; retry later" },
   TM_JOB_INVALID: { exit: 1, http: 422, summary: "a job's data in Redis is not valid JSON" },
+  TM_TARGETS_INVALID: {
+    exit: 2,
+    http: 500,
+    summary: "the fleet's targets file or query is invalid",
+    next: "fix the targets file or query named above",
+  },
+  TM_TARGET_PASSWORD: {
+    exit: 2,
+    http: 500,
+    summary: "a fleet target's password variable is not set",
+    next: "set the variable named above in the environment of the process that migrates the target",
+  },
+  TM_TARGET_UNKNOWN: { exit: 2, http: 404, summary: "no fleet target has that name" },
   TM_FLEET_HALTED: {
     exit: 1,
     http: 409,

@@ -6,9 +6,13 @@ import { printTargets, runState, runSummary } from "../fleet-output.js";
 import { print, printJson, table } from "../output.js";
 
 function notFound(fleetId: string): TidemarkError {
-  return new TidemarkError("TM_FLEET_NOT_FOUND", `No fleet run ${fleetId}. \`pnpm cli fleet jobs\` lists the recent ones.`, {
-    details: { fleetId },
-  });
+  return new TidemarkError(
+    "TM_FLEET_NOT_FOUND",
+    `No fleet run ${fleetId}. \`pnpm cli fleet jobs\` lists the recent ones.`,
+    {
+      details: { fleetId },
+    },
+  );
 }
 
 function printRun(view: FleetView): void {
@@ -19,7 +23,10 @@ function printRun(view: FleetView): void {
 }
 
 /** `fleet jobs [id] [--follow]`: recent runs, or one run target by target. */
-export const jobsAction = async (fleetId: string | undefined, opts: { json?: boolean; follow?: boolean; limit: number }) => {
+export const jobsAction = async (
+  fleetId: string | undefined,
+  opts: { json?: boolean; follow?: boolean; limit: number },
+) => {
   const client = createFleetClient(loadCliConfig().queue);
   try {
     if (fleetId && opts.follow) {
@@ -49,13 +56,20 @@ export const jobsAction = async (fleetId: string | undefined, opts: { json?: boo
 };
 
 /** `fleet cancel <id>` and `fleet resume <id>`. */
-export const controlAction = async (what: "cancel" | "resume", fleetId: string, opts: { json?: boolean; detach?: boolean }) => {
+export const controlAction = async (
+  what: "cancel" | "resume",
+  fleetId: string,
+  opts: { json?: boolean; detach?: boolean },
+) => {
   const client = createFleetClient(loadCliConfig().queue);
   try {
     if (what === "cancel") {
       const view = await client.cancel(fleetId);
       if (opts.json) printJson(view);
-      else print(`Cancel requested for fleet run ${fleetId}: targets already running finish, the ${view.report.counts["not-started"] + view.report.counts.waiting} not started are skipped. \`pnpm cli fleet resume ${fleetId}\` runs them later.`);
+      else
+        print(
+          `Cancel requested for fleet run ${fleetId}: targets already running finish, the ${view.report.counts["not-started"] + view.report.counts.waiting} not started are skipped. \`pnpm cli fleet resume ${fleetId}\` runs them later.`,
+        );
       return;
     }
     const view = await client.resume(fleetId);
@@ -64,7 +78,10 @@ export const controlAction = async (what: "cancel" | "resume", fleetId: string, 
       else print(`Resumed fleet run ${fleetId}. Follow it with \`pnpm cli fleet jobs ${fleetId} --follow\`.`);
       return;
     }
-    if (!opts.json) print(`Resumed fleet run ${fleetId}: its failed and skipped targets run again, then its remaining waves.`);
+    if (!opts.json)
+      print(
+        `Resumed fleet run ${fleetId}: its failed and skipped targets run again, then its remaining waves.`,
+      );
     await followRun(client, fleetId, { json: opts.json });
   } finally {
     await client.close();

@@ -7,8 +7,8 @@ import {
 } from "@tidemark/jobs";
 import { type FleetTarget, fleetStatus, planWaves } from "@tidemark/migrate";
 import type { Command } from "commander";
-import { confirmOrRefuse } from "../confirm.js";
 import { loadCliConfig } from "../config.js";
+import { confirmOrRefuse } from "../confirm.js";
 import { createCliContext } from "../context.js";
 import { followRun } from "../fleet-follow.js";
 import { loadFleetTargets } from "../fleet-targets.js";
@@ -42,7 +42,11 @@ function inputOf(action: FleetAction, opts: StartFlags): FleetInput {
 }
 
 /** `--dry-run`: the waves, and where each target stands now. Nothing is enqueued. */
-async function printDryRun(targets: FleetTarget[], plan: { canary: string[]; waves: string[][] }, json?: boolean) {
+async function printDryRun(
+  targets: FleetTarget[],
+  plan: { canary: string[]; waves: string[][] },
+  json?: boolean,
+) {
   const cli = createCliContext();
   const rows = await fleetStatus(targets, cli.config.engine, cli.logger);
   const byName = new Map(rows.map((r) => [r.target, r]));
@@ -55,7 +59,9 @@ async function printDryRun(targets: FleetTarget[], plan: { canary: string[]; wav
     heading(`${plan.canary.length && i === 0 ? "Canary wave" : `Wave ${i + 1}`} (${wave.length} targets)`);
     for (const name of wave) {
       const r = byName.get(name);
-      const where = r?.error ? color.red(r.error.message) : `at ${rev(r?.current)}, ${r?.pending ?? 0} pending`;
+      const where = r?.error
+        ? color.red(r.error.message)
+        : `at ${rev(r?.current)}, ${r?.pending ?? 0} pending`;
       print(`  ${name}  ${where}`);
     }
   }
@@ -65,7 +71,11 @@ async function printDryRun(targets: FleetTarget[], plan: { canary: string[]; wav
 /** Start a fleet run of `action` over every target, then follow it (unless --detach). */
 export const action = async (fleetAction: FleetAction, opts: StartFlags, _cmd?: Command) => {
   const targets = await loadFleetTargets();
-  const plan = planWaves(targets, { canary: opts.canary, canaryCount: opts.canaryCount, waveSize: opts.waveSize });
+  const plan = planWaves(targets, {
+    canary: opts.canary,
+    canaryCount: opts.canaryCount,
+    waveSize: opts.waveSize,
+  });
   if (opts.dryRun) return printDryRun(targets, plan, opts.json);
   const input = inputOf(fleetAction, opts);
   if (fleetAction === "rollback") {
@@ -88,7 +98,10 @@ export const action = async (fleetAction: FleetAction, opts: StartFlags, _cmd?: 
     const { fleetId } = await client.start(`fleet-${fleetAction}`, payload);
     if (opts.detach) {
       if (opts.json) printJson({ fleetId });
-      else print(`Started fleet run ${fleetId} over ${targets.length} targets. Follow it with \`pnpm cli fleet jobs ${fleetId} --follow\`.`);
+      else
+        print(
+          `Started fleet run ${fleetId} over ${targets.length} targets. Follow it with \`pnpm cli fleet jobs ${fleetId} --follow\`.`,
+        );
       return;
     }
     if (!opts.json) print(`Fleet run ${fleetId}: ${fleetAction} of ${targets.length} targets.`);

@@ -15,7 +15,8 @@ function drift(row: TargetStatus): string {
 
 function note(row: TargetStatus): string {
   if (row.error) return color.red(`${row.error.code}: ${row.error.message}`);
-  if (row.lastFailure) return color.red(`failed at ${row.lastFailure.revision}: ${row.lastFailure.error ?? "?"}`);
+  if (row.lastFailure)
+    return color.red(`failed at ${row.lastFailure.revision}: ${row.lastFailure.error ?? "?"}`);
   return "";
 }
 

@@ -4,18 +4,21 @@ import { duration, positiveInt, withExamples, withJson } from "../help.js";
 type StatusArgs = Parameters<typeof import("./fleet-status.run.js").action>;
 type StartArgs = Parameters<typeof import("./fleet-start.run.js").action>;
 type JobsArgs = Parameters<typeof import("./fleet-jobs.run.js").jobsAction>;
-type ControlArgs = Parameters<typeof import("./fleet-jobs.run.js").controlAction>;
 
 /** Parse a non-negative integer option (`--max-failures 0` is the default and valid). */
 function count(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected 0 or a positive integer, got "${value}".`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected 0 or a positive integer, got "${value}".`);
   return n;
 }
 
 /** Parse `a,b,c` into target names. */
 function names(value: string): string[] {
-  const list = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new InvalidArgumentError("expected target names separated by commas.");
   return list;
 }
@@ -24,13 +27,30 @@ function names(value: string): string[] {
 function withPlan(cmd: Command): Command {
   return withJson(
     cmd
-      .option("--canary <names>", "targets to run first, comma-separated; any canary failing halts the run", names)
+      .option(
+        "--canary <names>",
+        "targets to run first, comma-separated; any canary failing halts the run",
+        names,
+      )
       .option("--canary-count <n>", "run the first n targets of the list first, as canaries", positiveInt)
-      .option("--wave-size <k>", "after the canaries, run the other targets k at a time (default: all in one wave)", positiveInt)
-      .option("--max-failures <f>", "failed targets tolerated before the run halts ahead of its next wave", count, 0)
+      .option(
+        "--wave-size <k>",
+        "after the canaries, run the other targets k at a time (default: all in one wave)",
+        positiveInt,
+      )
+      .option(
+        "--max-failures <f>",
+        "failed targets tolerated before the run halts ahead of its next wave",
+        count,
+        0,
+      )
       .option("--dry-run", "print the waves and each target's pending migrations; start nothing")
       .option("--detach", "start the run, print its id and exit without waiting")
-      .option("--timeout <duration>", "stop waiting after this long (exit 1; the run goes on), e.g. 30m", duration),
+      .option(
+        "--timeout <duration>",
+        "stop waiting after this long (exit 1; the run goes on), e.g. 30m",
+        duration,
+      ),
   );
 }
 
@@ -54,7 +74,10 @@ function registerStart(fleet: Command): void {
   );
   rollback.action((to: string, opts, cmd: Command) => run("rollback", { ...opts, to }, cmd));
   const backup = withPlan(
-    fleet.command("backup").description("Dump every target into BACKUP_DIR/<target>/").option("--label <label>", "added to each file name"),
+    fleet
+      .command("backup")
+      .description("Dump every target into BACKUP_DIR/<target>/")
+      .option("--label <label>", "added to each file name"),
   );
   backup.action((opts, cmd: Command) => run("backup", opts, cmd));
 }
@@ -70,12 +93,17 @@ function registerWatch(fleet: Command): void {
   );
   jobs.action(async (...args: JobsArgs) => (await import("./fleet-jobs.run.js")).jobsAction(...args));
   for (const [name, description] of [
-    ["resume", "Run a halted, cancelled or incomplete run's failed and skipped targets again, then its remaining waves"],
+    [
+      "resume",
+      "Run a halted, cancelled or incomplete run's failed and skipped targets again, then its remaining waves",
+    ],
     ["cancel", "Start no more targets of a running run; targets already running finish"],
   ] as const) {
     const cmd = withJson(fleet.command(name).description(description).argument("<id>", "the run's id"));
     if (name === "resume") cmd.option("--detach", "resume and exit without waiting");
-    cmd.action(async (...args: ControlArgs) => (await import("./fleet-jobs.run.js")).controlAction(name, ...args));
+    cmd.action(async (id: string, opts: { json?: boolean; detach?: boolean }) =>
+      (await import("./fleet-jobs.run.js")).controlAction(name, id, opts),
+    );
   }
 }
 

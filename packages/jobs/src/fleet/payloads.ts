@@ -1,4 +1,4 @@
-import { TidemarkError } from "@tidemark/migrate";
+import { passwordEnvPattern, TidemarkError, targetNamePattern } from "@tidemark/migrate";
 import { z } from "zod";
 import { databaseIdentitySchema, formatIssues, jobPayloadSchemas, requestedBySchema } from "../payloads.js";
 import { type FleetAction, type FleetJobName, fleetActions, isFleetJobName } from "./names.js";
@@ -14,15 +14,12 @@ const hasPassword = (url: string): boolean => {
 
 /** A target as a payload carries it: a name, a URL without password, where the password is. */
 export const fleetTargetSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, "must be 1-64 letters, digits, '.', '_' or '-'"),
+  name: z.string().regex(targetNamePattern, "must be 1-64 letters, digits, '.', '_' or '-'"),
   url: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
     .refine((u) => !hasPassword(u), "must not carry a password (use passwordEnv or a pgpass entry)"),
-  passwordEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/)
-    .optional(),
+  passwordEnv: z.string().regex(passwordEnvPattern).optional(),
 });
 
 /** What each action does to one target: the single job's options, minus who and where. */

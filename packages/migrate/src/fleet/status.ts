@@ -5,7 +5,8 @@ import { isTidemarkError } from "../errors.js";
 import { describeDatabaseUrl } from "../redact.js";
 import type { Logger } from "../types.js";
 import { mapLimit } from "./map-limit.js";
-import { type FleetTarget, targetConnectionUrl } from "./targets.js";
+import { targetConnectionUrl } from "./targets.js";
+import type { FleetTarget } from "./validate.js";
 
 /** One row of `fleet status`: where a target stands, or why it could not be read. */
 export const targetStatusSchema = z.object({
