@@ -4,7 +4,8 @@ import { loadCliConfig } from "./config.js";
 import { printTargets, runSummary, targetDetail, targetState } from "./fleet-output.js";
 import { color, print, printJson, success } from "./output.js";
 
-const POLL_MS = 1000;
+// Each poll reads the run's children from Redis: frequent enough to feel live, cheap for 1000s of targets.
+const POLL_MS = 300;
 const FINAL = new Set(["applied", "unchanged", "failed", "skipped"]);
 
 /** How to follow a run. */
@@ -12,6 +13,8 @@ export interface FollowOptions {
   json?: boolean;
   /** Stop waiting after this long (the run goes on); 0 or unset: TIDEMARK_JOB_TIMEOUT_MS, else no limit. */
   timeoutMs?: number;
+  /** Outcomes already known (a resumed run's old failures): not printed again. */
+  known?: FleetView;
 }
 
 function mustExist(view: FleetView | null, fleetId: string): FleetView {
@@ -43,7 +46,11 @@ export async function followRun(
   const { jobTimeoutMs, noWorkerAfterMs } = loadCliConfig();
   const timeoutMs = options.timeoutMs || jobTimeoutMs;
   const started = Date.now();
-  const printed = new Map<string, number>();
+  const printed = new Map<string, number>(
+    (options.known?.report.targets ?? [])
+      .filter((o) => FINAL.has(o.status))
+      .map((o) => [o.target, o.attempt]),
+  );
   let wave = 0;
   let idleSince: number | null = null;
   let warned = false;

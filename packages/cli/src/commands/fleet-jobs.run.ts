@@ -82,7 +82,7 @@ export const controlAction = async (
       print(
         `Resumed fleet run ${fleetId}: its failed and skipped targets run again, then its remaining waves.`,
       );
-    await followRun(client, fleetId, { json: opts.json });
+    await followRun(client, fleetId, { json: opts.json, known: view });
   } finally {
     await client.close();
   }
