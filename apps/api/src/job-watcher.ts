@@ -1,4 +1,4 @@
-import { QUEUE_NAME } from "@tidemark/jobs/contract";
+import { QUEUE_NAME, redisTarget } from "@tidemark/jobs/contract";
 import { TidemarkError } from "@tidemark/migrate";
 import type { Queue, QueueEvents } from "bullmq";
 import type { Logger } from "pino";
@@ -103,7 +103,7 @@ export class JobWatcher {
   private async open(): Promise<{ events: QueueEvents; reader: Queue }> {
     // Loaded on first use like the queue itself (see queue.ts): an idle API never pays for BullMQ.
     const { Queue, QueueEvents } = await import("bullmq");
-    const connection = { url: this.deps.redisUrl, maxRetriesPerRequest: null };
+    const connection = { ...redisTarget(this.deps.redisUrl), maxRetriesPerRequest: null };
     const events = new QueueEvents(QUEUE_NAME, { connection, prefix: this.deps.prefix });
     const reader = new Queue(QUEUE_NAME, { connection, prefix: this.deps.prefix });
     reader.on("error", (err) => this.deps.logger.debug({ err: err.message }, "job reader connection error"));

@@ -1,10 +1,15 @@
 // The config module alone, not the engine: the CLI reads this schema on its light paths.
 import { parseEnv } from "@tidemark/migrate/modules/config";
 import { z } from "zod";
+import { isRedisUrl } from "./redis-url.js";
 
 /** Queue settings read from the environment; apps extend their own schema with it. */
 export const queueEnvSchema = z.object({
-  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379").describe("BullMQ's Redis"),
+  REDIS_URL: z
+    .string()
+    .refine(isRedisUrl, "must be a redis://, rediss:// or redis+sentinel://host:port[,host:port]/name URL")
+    .default("redis://127.0.0.1:6379")
+    .describe("BullMQ's Redis; `redis+sentinel://host:port,host:port/name` asks Sentinel for the primary"),
   TIDEMARK_QUEUE_PREFIX: z
     .string()
     .regex(/^\S+$/, "must not contain whitespace")

@@ -1,5 +1,6 @@
 import { redactUrls, TidemarkError } from "@tidemark/migrate";
 import type { ConnectionOptions } from "bullmq";
+import { redisTarget } from "./redis-url.js";
 
 /** How long a producer waits for Redis before reporting TM_REDIS_UNAVAILABLE (ms). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
@@ -10,7 +11,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
  */
 export function producerConnection(redisUrl: string, connectTimeoutMs: number): ConnectionOptions {
   return {
-    url: redisUrl,
+    ...redisTarget(redisUrl),
     connectTimeout: connectTimeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
@@ -27,7 +28,7 @@ export function blockingConnection(
   onRetry?: (attempt: number, delayMs: number) => void,
 ): ConnectionOptions {
   return {
-    url: redisUrl,
+    ...redisTarget(redisUrl),
     maxRetriesPerRequest: null,
     retryStrategy: (attempt: number) => {
       const delayMs = Math.min(500 * 2 ** (attempt - 1), 10_000);

@@ -5,5 +5,6 @@ export { loadQueueConfig, type QueueConfig, queueEnvSchema } from "./config.js";
 export { type DispatchHooks, dispatchJob, type JobInput, type JobRequest } from "./dispatch.js";
 export { isJobName, type JobName, jobNames, QUEUE_NAME } from "./names.js";
 export { type JobPayload, parsePayload, type RequestedBy } from "./payloads.js";
+export { isRedisUrl, redisTarget } from "./redis-url.js";
 export { currentRequester } from "./requester.js";
 export { type JobResult, type JobResults, parseResult } from "./results.js";

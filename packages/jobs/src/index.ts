@@ -14,6 +14,7 @@ export * from "./payloads.js";
 export { invalidJobData, invalidJobError, TolerantJob, TolerantQueue, TolerantWorker } from "./poisoned.js";
 export * from "./progress.js";
 export * from "./queue.js";
+export { isRedisUrl, redisTarget } from "./redis-url.js";
 export * from "./requester.js";
 export * from "./results.js";
 export * from "./retention.js";
