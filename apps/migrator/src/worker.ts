@@ -13,6 +13,7 @@ import type { MigratorConfig } from "./config.js";
 import { startFleetWorker } from "./fleet/fleet-worker.js";
 import { createOrchestrator } from "./fleet/orchestrator.js";
 import { createProcessor } from "./processor.js";
+import { reportRedisSettings } from "./redis-settings.js";
 
 /** A running worker. */
 export interface Migrator {
@@ -79,6 +80,7 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
       fleetConcurrency: config.fleet.concurrency,
     };
     logger.info(fields, everReady ? "Redis connection restored" : "migrator worker ready");
+    if (!everReady) void reportRedisSettings(worker, logger);
     everReady = true;
     connected = true;
   });
