@@ -42,7 +42,12 @@ async function failedOutcome(fleetQueue: Queue, name: string, ref: ChildRef): Pr
   };
 }
 
-async function outcomeOf(fleetQueue: Queue, name: string, ref: ChildRef | undefined): Promise<TargetOutcome> {
+async function outcomeOf(
+  fleetQueue: Queue,
+  name: string,
+  ref: ChildRef | undefined,
+  active: () => Promise<Set<string>>,
+): Promise<TargetOutcome> {
   if (!ref) return { target: name, status: "not-started", attempt: 0 };
   if (ref.failedReason !== undefined) return failedOutcome(fleetQueue, name, ref);
   if (ref.processed !== undefined) {
@@ -58,8 +63,8 @@ async function outcomeOf(fleetQueue: Queue, name: string, ref: ChildRef | undefi
       },
     };
   }
-  const state = await fleetQueue.getJobState(ref.id);
-  return { target: name, status: state === "active" ? "running" : "waiting", attempt: ref.attempt };
+  const running = (await active()).has(ref.id);
+  return { target: name, status: running ? "running" : "waiting", attempt: ref.attempt };
 }
 
 /** Every target of a run, in the targets' order, with the newest news of each. */
@@ -69,5 +74,11 @@ export async function readOutcomes(
   plan: FleetPayload,
 ): Promise<TargetOutcome[]> {
   const latest = await latestChildren(parent);
-  return Promise.all(plan.targets.map((t) => outcomeOf(fleetQueue, t.name, latest.get(t.name))));
+  // One read of the running children for all targets, and only when some are unfinished.
+  let activeIds: Promise<Set<string>> | undefined;
+  const active = () => {
+    activeIds ??= fleetQueue.getActive().then((jobs) => new Set(jobs.map((j) => j.id ?? "")));
+    return activeIds;
+  };
+  return Promise.all(plan.targets.map((t) => outcomeOf(fleetQueue, t.name, latest.get(t.name), active)));
 }
