@@ -5,6 +5,8 @@ import {
   engineEnvSchema,
   fleetEnvSchema,
   parseEnv,
+  type TargetsConfig,
+  targetsConfigFrom,
 } from "@tidemark/migrate";
 import { z } from "zod";
 
@@ -40,7 +42,7 @@ export interface MigratorConfig {
   lockMs: number;
   logLevel: string;
   /** Fleet children run at once, and how long each waits for its target's lock. */
-  fleet: { concurrency: number; lockWaitMs: number };
+  fleet: { concurrency: number; lockWaitMs: number; targets: TargetsConfig | null };
 }
 
 /** Read the worker's configuration from `env` (default `process.env`), reporting every problem at once. */
@@ -53,6 +55,10 @@ export function loadMigratorConfig(env: Record<string, string | undefined> = pro
     stalledMs: e.TIDEMARK_WORKER_STALLED_MS,
     lockMs: e.TIDEMARK_WORKER_LOCK_MS ?? 2 * e.TIDEMARK_WORKER_STALLED_MS,
     logLevel: engine.logLevel,
-    fleet: { concurrency: e.TIDEMARK_FLEET_CONCURRENCY, lockWaitMs: e.TIDEMARK_FLEET_LOCK_WAIT_MS },
+    fleet: {
+      concurrency: e.TIDEMARK_FLEET_CONCURRENCY,
+      lockWaitMs: e.TIDEMARK_FLEET_LOCK_WAIT_MS,
+      targets: targetsConfigFrom(e),
+    },
   };
 }

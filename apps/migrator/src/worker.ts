@@ -10,6 +10,7 @@ import { redactUrls } from "@tidemark/migrate";
 import type { Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { MigratorConfig } from "./config.js";
+import { checkTargets } from "./fleet/check-targets.js";
 import { startFleetWorker } from "./fleet/fleet-worker.js";
 import { createOrchestrator } from "./fleet/orchestrator.js";
 import { createProcessor } from "./processor.js";
@@ -80,7 +81,10 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
       fleetConcurrency: config.fleet.concurrency,
     };
     logger.info(fields, everReady ? "Redis connection restored" : "migrator worker ready");
-    if (!everReady) void reportRedisSettings(worker, logger);
+    if (!everReady) {
+      void reportRedisSettings(worker, logger);
+      if (config.fleet.targets) void checkTargets(config.fleet.targets, logger);
+    }
     everReady = true;
     connected = true;
   });
