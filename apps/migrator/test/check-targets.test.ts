@@ -40,7 +40,7 @@ describe("the worker's start-up check of the fleet's targets", () => {
     await checkTargets({ file, controlDatabaseUrl: control }, log as unknown as Logger, {});
     const line = log.lines.find((l) => l.level === "error");
     expect(line).toMatchObject({ code: "TM_TARGETS_INVALID" });
-    const message = (line?.err as Error).message;
+    const message = String((line?.err as Error | undefined)?.message);
     expect(message).toMatch(/password/);
     expect(message).not.toContain("s3cret");
   });
