@@ -14,10 +14,12 @@ import type { ApiConfig } from "./config.js";
 import { dashboardPlugin } from "./dashboard/plugin.js";
 import { engineContext, readWithFallback } from "./engine-context.js";
 import { installErrorHandlers } from "./errors.js";
+import { FleetHandle } from "./fleet-handle.js";
 import { JobWatcher } from "./job-watcher.js";
 import { Metrics } from "./metrics.js";
 import { QueueHandle } from "./queue.js";
 import { categoryRoutes } from "./routes/categories.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { migrationRoutes } from "./routes/migrations.js";
@@ -64,6 +66,16 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   });
   const ctx = engineContext(config, logger, engineSql);
   const queue = new QueueHandle(config.queue, logger);
+  // One fleet client per app, connected on first use; none at all without a configured fleet.
+  const fleet = config.fleet
+    ? new FleetHandle({
+        targets: config.fleet,
+        queue: config.queue,
+        engine: config.engine,
+        logger,
+        jobs: () => queue.module(),
+      })
+    : null;
   const status = statusSource({ ctx, queue });
   const recentHistory = memo(() => history(ctx, { limit: 1000 }), STATUS_TTL_MS);
   const metrics: Metrics = new Metrics(
@@ -143,7 +155,12 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     rateLimitPerMinute: config.rateLimitPerMinute,
   };
   await app.register(migrationRoutes, migrations);
-  await app.register(dashboardPlugin, migrations);
+  await app.register(fleetRoutes, {
+    fleet,
+    tokens: migrations.tokens,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+  });
+  await app.register(dashboardPlugin, { ...migrations, fleet });
   const readLimit = { db, boot, rateLimitPerMinute: config.rateLimitPerMinute };
   await app.register(userRoutes, readLimit);
   await app.register(categoryRoutes, readLimit);
@@ -151,7 +168,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   app.addHook("onClose", async () => {
     boot.close();
     await watcher.close();
-    await queue.close();
+    await Promise.all([queue.close(), fleet?.close()]);
     await Promise.all([sql.end({ timeout: 5 }), engineSql.end({ timeout: 5 })]);
   });
   return { app: base, boot };

@@ -180,6 +180,11 @@ export const errorCodes = {
   TM_FLEET_BUSY: { exit: 1, http: 409, summary: "another fleet run is still running", transient: true },
   TM_FLEET_NOT_FOUND: { exit: 1, http: 404, summary: "no such fleet run" },
   TM_FLEET_NOT_RESUMABLE: { exit: 3, http: 409, summary: "the fleet run is not in a state that allows this" },
+  TM_FLEET_NOT_CONFIGURED: {
+    exit: 2,
+    http: 404,
+    summary: "no fleet is configured: neither TIDEMARK_TARGETS nor TIDEMARK_TARGETS_QUERY is set",
+  },
   TM_INTERNAL: { exit: 1, http: 500, summary: "unexpected internal error" },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

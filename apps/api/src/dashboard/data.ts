@@ -108,10 +108,11 @@ async function rowEstimates(ctx: EngineContext): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.key, r.rows]));
 }
 
-function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** `p`, or a rejection after `ms` (Redis or a target may hang): the page must still render. */
+export function timeout<T>(p: Promise<T>, ms: number, what = "Redis"): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

@@ -64,8 +64,8 @@ export function signInForm(message: string | null): Html {
   </form></section>`;
 }
 
-/** The anonymous view: exactly what anonymous `GET /migrations/status` shows, nothing more. */
-export function anonymousBody(s: StatusSummary, message: string | null): Html {
+/** The anonymous view: what anonymous `GET /migrations/status` shows, plus `extra` (the fleet's counts). */
+export function anonymousBody(s: StatusSummary, message: string | null, extra: Html | string = ""): Html {
   const state: Overall = s.upToDate ? "ok" : "pending";
   return html`${banner(state, s.current, s.latest, s.pending.length)}
 <section class="card"><h2>Revisions</h2><dl class="facts">
@@ -74,7 +74,7 @@ export function anonymousBody(s: StatusSummary, message: string | null): Html {
   <dt>Boot phase</dt><dd>${s.boot.phase}</dd></dl>
   ${s.pending.length ? html`<h3>Pending</h3><ol class="pending">${s.pending.map((p) => html`<li><code>${p}</code></li>`)}</ol>` : ""}
 </section>
-${signInForm(message)}`;
+${extra}${signInForm(message)}`;
 }
 
 /** The sessions the lock holder waits on, so a stuck run names what to end or wait for. */

@@ -5,11 +5,13 @@ import type { ReadTokens } from "../auth.js";
 import type { Boot } from "../boot.js";
 import type { Memo } from "../cache.js";
 import { type EnqueueDeps, enqueueJob } from "../enqueue.js";
+import type { FleetHandle } from "../fleet-handle.js";
 import { perClientLimit } from "../schemas.js";
 import { type CachedStatus, statusSummary } from "../status-report.js";
 import { actionsCard, confirmBody, DESTRUCTIVE, isAction, payloadOf, planOf } from "./actions.js";
 import { DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { type DataDeps, dbLabel, readDashboard } from "./data.js";
+import { fleetCard, fleetSource } from "./fleet.js";
 import { type Html, html } from "./html.js";
 import { LiveHub } from "./live.js";
 import { anonymousBody, banner, layout, overallOf, whereCard } from "./page.js";
@@ -32,6 +34,8 @@ export interface DashboardOptions extends EnqueueDeps {
   status: Memo<CachedStatus>;
   tokens: ReadTokens;
   rateLimitPerMinute: number;
+  /** The fleet, when one is configured: the page then has a Fleet section. */
+  fleet: FleetHandle | null;
 }
 
 /** No inline script or style, nothing from elsewhere, no framing. */
@@ -75,6 +79,9 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
   );
   app.addHook("preClose", async () => hub.close());
   const limited = perClientLimit(opts.rateLimitPerMinute);
+  const readFleet = opts.fleet ? fleetSource(opts.fleet) : null;
+  const fleetPart = async (signedIn: boolean) =>
+    readFleet ? fleetCard(await readFleet(signedIn), signedIn) : "";
   const csrfOf = (s: Session | null) => (s ? csrfToken(secret, s) : null);
 
   // Forms only: parsed here, so the JSON API keeps refusing form bodies.
@@ -118,13 +125,14 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
   ) => {
     const s = sessionOf(req);
     if (!s) {
-      const summary = statusSummary(await opts.status.get(), opts.boot.snapshot());
-      return page(reply, code, "Tidemark migrations", null, anonymousBody(summary, message), null);
+      const [cached, fleet] = await Promise.all([opts.status.get(), fleetPart(false)]);
+      const summary = statusSummary(cached, opts.boot.snapshot());
+      return page(reply, code, "Tidemark migrations", null, anonymousBody(summary, message, fleet), null);
     }
-    const d = await readDashboard(data);
+    const [d, fleet] = await Promise.all([readDashboard(data), fleetPart(true)]);
     const body = html`${banner(overallOf(d), d.core.current, d.core.latest, d.core.pending.length)}
       ${problemsCard(d)}${whereCard(d, d.boot)}${pendingCard(d)}${s.role === "admin" ? actionsCard(d) : ""}
-      ${jobsCard(d)}${historyCard(d)}${backupsCard(d)}${tablesCard(d)}`;
+      ${jobsCard(d)}${fleet}${historyCard(d)}${backupsCard(d)}${tablesCard(d)}`;
     return page(reply, code, "Tidemark migrations", s, body, csrfOf(s));
   };
 

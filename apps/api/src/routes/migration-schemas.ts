@@ -11,7 +11,7 @@ import { BootSchema } from "./health.js";
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
 /** A route schema derived from the engine's zod schema: the report shape is defined only there. */
-function fromEngine<S extends z.ZodType>(
+export function fromEngine<S extends z.ZodType>(
   schema: S,
 ): TUnsafe<z.infer<S>> & { properties: object; required: string[] } {
   const { $schema: _draft, ...json } = z.toJSONSchema(schema, { target: "draft-7" });

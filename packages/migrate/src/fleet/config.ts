@@ -44,6 +44,19 @@ export const fleetEnvSchema = z.object({
 /** The fleet variables as parsed by {@link fleetEnvSchema} (or a schema extending it). */
 export type FleetEnv = z.infer<typeof fleetEnvSchema>;
 
+/** The variables that say where the targets come from (a process that only reads the fleet needs no others). */
+export type TargetSourceVariable =
+  | "TIDEMARK_TARGETS"
+  | "TIDEMARK_TARGETS_QUERY"
+  | "TIDEMARK_CONTROL_DATABASE_URL";
+
+/** {@link fleetEnvSchema} without the worker's pacing: for processes that read targets but migrate none (the API). */
+export const targetSourceEnvSchema = fleetEnvSchema.pick({
+  TIDEMARK_TARGETS: true,
+  TIDEMARK_TARGETS_QUERY: true,
+  TIDEMARK_CONTROL_DATABASE_URL: true,
+});
+
 /** Where to read the fleet's targets from: a file, a query on the control database, or both. */
 export interface TargetsConfig {
   /** Absolute path of the targets file. */
@@ -59,7 +72,7 @@ export interface TargetsConfig {
  * (neither `TIDEMARK_TARGETS` nor `TIDEMARK_TARGETS_QUERY`).
  */
 export function targetsConfigFrom(
-  e: FleetEnv & { DATABASE_URL: string; INIT_CWD?: string },
+  e: Pick<FleetEnv, TargetSourceVariable> & { DATABASE_URL: string; INIT_CWD?: string },
   cwd: string = process.cwd(),
 ): TargetsConfig | null {
   if (!e.TIDEMARK_TARGETS && !e.TIDEMARK_TARGETS_QUERY) return null;
