@@ -1,5 +1,5 @@
-import type { FleetClient, FleetView } from "@tidemark/jobs";
-import { TidemarkError } from "@tidemark/migrate";
+import type { FleetClient, FleetView } from "@tidemark/jobs/fleet";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
 import { loadCliConfig } from "./config.js";
 import { printTargets, runSummary, targetDetail, targetState } from "./fleet-output.js";
 import { color, print, printJson, success } from "./output.js";

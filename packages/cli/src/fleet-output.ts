@@ -1,4 +1,4 @@
-import type { FleetView, TargetOutcome } from "@tidemark/jobs";
+import type { FleetView, TargetOutcome } from "@tidemark/jobs/fleet";
 import { color, formatDuration, plural, rev, table } from "./output.js";
 
 /** A target's status, coloured. */

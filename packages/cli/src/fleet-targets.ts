@@ -1,4 +1,6 @@
-import { type FleetTarget, loadTargets, TidemarkError } from "@tidemark/migrate";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
+import { loadTargets } from "@tidemark/migrate/modules/fleet/targets";
+import type { FleetTarget } from "@tidemark/migrate/modules/fleet/validate";
 import { loadCliConfig } from "./config.js";
 
 /** The fleet's targets from TIDEMARK_TARGETS / TIDEMARK_TARGETS_QUERY, validated; a usage error when neither is set. */

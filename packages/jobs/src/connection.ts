@@ -1,4 +1,5 @@
-import { redactUrls, TidemarkError } from "@tidemark/migrate";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
+import { redactUrls } from "@tidemark/migrate/modules/redact";
 import type { ConnectionOptions } from "bullmq";
 import { redisTarget } from "./redis-url.js";
 

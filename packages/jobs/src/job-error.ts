@@ -1,4 +1,5 @@
-import { type ErrorCode, errorCodes, isTidemarkError, redactUrls, TidemarkError } from "@tidemark/migrate";
+import { type ErrorCode, errorCodes, isTidemarkError, TidemarkError } from "@tidemark/migrate/modules/errors";
+import { redactUrls } from "@tidemark/migrate/modules/redact";
 import { UnrecoverableError } from "bullmq";
 
 /**

@@ -1,4 +1,4 @@
-import { TidemarkError } from "@tidemark/migrate";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
 import { z } from "zod";
 import { isJobName, type JobName } from "./names.js";
 

@@ -1,4 +1,4 @@
-import { TidemarkError } from "@tidemark/migrate";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
 import { Job, type JobJsonRaw, type MinimalQueue, Queue, Worker } from "bullmq";
 
 /** Why a job's stored data could not be read, by job object. */

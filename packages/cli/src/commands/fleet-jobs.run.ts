@@ -1,5 +1,5 @@
-import { createFleetClient, type FleetView } from "@tidemark/jobs";
-import { TidemarkError } from "@tidemark/migrate";
+import { createFleetClient, type FleetView } from "@tidemark/jobs/fleet";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
 import { loadCliConfig } from "../config.js";
 import { followRun } from "../fleet-follow.js";
 import { printTargets, runState, runSummary } from "../fleet-output.js";

@@ -4,8 +4,9 @@ import {
   type FleetAction,
   type FleetInput,
   type FleetPayload,
-} from "@tidemark/jobs";
-import { type FleetTarget, fleetStatus, planWaves } from "@tidemark/migrate";
+} from "@tidemark/jobs/fleet";
+import type { FleetTarget } from "@tidemark/migrate/modules/fleet/validate";
+import { planWaves } from "@tidemark/migrate/modules/fleet/waves";
 import type { Command } from "commander";
 import { loadCliConfig } from "../config.js";
 import { confirmOrRefuse } from "../confirm.js";
@@ -47,6 +48,8 @@ async function printDryRun(
   plan: { canary: string[]; waves: string[][] },
   json?: boolean,
 ) {
+  // The engine is loaded only for a dry run, which reads every target.
+  const { fleetStatus } = await import("@tidemark/migrate/modules/fleet/status");
   const cli = createCliContext();
   const rows = await fleetStatus(targets, cli.config.engine, cli.logger);
   const byName = new Map(rows.map((r) => [r.target, r]));

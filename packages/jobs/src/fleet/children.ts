@@ -1,4 +1,4 @@
-import { identityFromUrl } from "@tidemark/migrate";
+import { identityFromUrl } from "@tidemark/migrate/modules/identity";
 import type { FlowChildJob } from "bullmq";
 import { FLEET_QUEUE_NAME, type FleetAction, targetJobId, targetJobName } from "./names.js";
 import type { FleetPayload, TargetPayload } from "./payloads.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { TidemarkError } from "@tidemark/migrate";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
 import { FlowProducer, type JobState, type Queue } from "bullmq";
 import type { QueueConfig } from "../config.js";
 import {

@@ -1,4 +1,5 @@
-import { passwordEnvPattern, TidemarkError, targetNamePattern } from "@tidemark/migrate";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
+import { passwordEnvPattern, targetNamePattern } from "@tidemark/migrate/modules/fleet/validate";
 import { z } from "zod";
 import { databaseIdentitySchema, formatIssues, jobPayloadSchemas, requestedBySchema } from "../payloads.js";
 import { type FleetAction, type FleetJobName, fleetActions, isFleetJobName } from "./names.js";

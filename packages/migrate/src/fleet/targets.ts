@@ -1,8 +1,6 @@
 import { TidemarkError } from "../errors.js";
 import type { TargetsConfig } from "./config.js";
 import { pgpassKey, pgpassPassword } from "./pgpass.js";
-import { readTargetsFile } from "./targets-file.js";
-import { querySource, queryTargets } from "./targets-query.js";
 import { type FleetTarget, quoted, type RawTarget, validateTargets } from "./validate.js";
 
 type Env = Record<string, string | undefined>;
@@ -22,9 +20,12 @@ export async function loadTargets(config: TargetsConfig): Promise<FleetTarget[]>
   const entries: RawTarget[] = [];
   if (config.file) {
     sources.push(config.file);
+    // Each source's parser (yaml) or driver (postgres) is loaded only when it is used.
+    const { readTargetsFile } = await import("./targets-file.js");
     entries.push(...(await readTargetsFile(config.file)));
   }
   if (config.query) {
+    const { querySource, queryTargets } = await import("./targets-query.js");
     sources.push(querySource(config.controlDatabaseUrl));
     entries.push(...(await queryTargets(config.query, config.controlDatabaseUrl)));
   }
