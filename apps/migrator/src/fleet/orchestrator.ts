@@ -32,6 +32,9 @@ const stopCodes: Record<Exclude<FleetReport["status"], "completed" | "running">,
   incomplete: "TM_FLEET_INCOMPLETE",
 };
 
+/** "1 target", "2 targets": a halt after one failure is the common case and must read right. */
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 /** At most this many failed targets are spelt out in a message; the report has them all. */
 const NAMED_FAILURES = 10;
 
@@ -58,8 +61,8 @@ function stopMessage(
   const failedCanary = failed.some((o) => plan.canary.includes(o.target));
   const why =
     report.status === "halted"
-      ? `halted before wave ${report.wavesStarted + 1} of ${report.waveCount}: ${failedCanary ? "a canary failed" : `${failed.length} targets failed, more than --max-failures ${plan.maxFailures}`}`
-      : `went through all ${report.waveCount} waves but ${failed.length} of ${plan.targets.length} targets failed`;
+      ? `halted before wave ${report.wavesStarted + 1} of ${report.waveCount}: ${failedCanary ? "a canary failed" : `${count(failed.length, "target")} failed, more than --max-failures ${plan.maxFailures}`}`
+      : `went through all ${count(report.waveCount, "wave")} but ${failed.length} of ${plan.targets.length} targets failed`;
   return `Fleet run ${fleetId} ${why}.\n${failureLines(failed)}\nFix them, then ${resume}; the other targets are at the revision their own run reached.`;
 }
 
