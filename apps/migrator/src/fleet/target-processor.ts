@@ -12,15 +12,13 @@ import {
   toJobError,
 } from "@tidemark/jobs";
 import {
+  aboutTarget,
   type BackupInfo,
   createEngineContext,
-  describeDatabaseUrl,
   type EngineConfig,
   type EngineContext,
-  isTidemarkError,
   processActor,
   type RunReport,
-  TidemarkError,
   targetConnectionUrl,
 } from "@tidemark/migrate";
 import type { Job, Queue } from "bullmq";
@@ -54,17 +52,6 @@ function targetContext(
   };
   const actor = processActor("worker", { jobId, requestedBy: payload.requestedBy });
   return createEngineContext(config, actor, log, { lockWaitMs: deps.lockWaitMs, createDatabase: false });
-}
-
-/** The engine's error, naming the target (its messages speak of DATABASE_URL, the single-database setting). */
-function aboutTarget(err: unknown, payload: TargetPayload): unknown {
-  if (!isTidemarkError(err)) return err;
-  const where = `${payload.target.name} (${describeDatabaseUrl(payload.target.url)})`;
-  const message = err.message.replace("Check DATABASE_URL", "Check the target's entry in the targets list");
-  return new TidemarkError(err.code, `Target ${where}: ${message}`, {
-    cause: err,
-    details: { ...err.details, target: payload.target.name },
-  });
 }
 
 /** A child's result: what the engine's report says happened to its target. */
@@ -121,7 +108,7 @@ export function createTargetProcessor(deps: TargetProcessorDeps) {
         const ctx = targetContext(deps, payload, job.id ?? "", log);
         return await dispatchJob(action, payload.input, ctx, hooks);
       } catch (err) {
-        throw aboutTarget(err, payload);
+        throw aboutTarget(err, payload.target);
       }
     });
     return toOutcome(action, target.name, attempt, result, Math.round(performance.now() - started));

@@ -1,4 +1,5 @@
 import { readTables } from "../catalog.js";
+import { readCatalog } from "../catalog-read.js";
 import { type Sql, withReader } from "../connection.js";
 import { type SchemaDrift, schemaDrift } from "../drift/drift.js";
 import { isTidemarkError } from "../errors.js";
@@ -59,14 +60,16 @@ export async function status(ctx: EngineContext): Promise<StatusReport> {
   const latest = migrations.at(-1)?.tag ?? null;
   try {
     return await withReader(ctx, async (sql) => {
-      const [applied, tables, holder, invalid] = await Promise.all([
+      const [applied, holder, invalid] = await Promise.all([
         readApplied(sql),
-        readTables(sql),
         lockHolder(sql),
         invalidIndexes(sql),
       ]);
       const state = analyze(migrations, applied);
-      const [failures, schema] = await Promise.all([readFailureState(sql, state), driftOf(sql, ctx, state)]);
+      const [failures, [tables, schema]] = await Promise.all([
+        readFailureState(sql, state),
+        readCatalog(sql, (tx) => Promise.all([readTables(tx), driftOf(tx, ctx, state)])),
+      ]);
       return {
         ...base,
         databaseExists: true,

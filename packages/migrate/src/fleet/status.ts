@@ -5,6 +5,7 @@ import { isTidemarkError } from "../errors.js";
 import { describeDatabaseUrl } from "../redact.js";
 import type { Logger } from "../types.js";
 import { mapLimit } from "./map-limit.js";
+import { aboutTarget } from "./target-error.js";
 import { targetConnectionUrl } from "./targets.js";
 import type { FleetTarget } from "./validate.js";
 
@@ -78,7 +79,8 @@ async function readTarget(
         ? { revision: failure.revision, error: failure.error, at: failure.finishedAt ?? failure.startedAt }
         : null,
     };
-  } catch (err) {
+  } catch (caught) {
+    const err = aboutTarget(caught, target);
     const code = isTidemarkError(err) ? err.code : "TM_INTERNAL";
     const message = err instanceof Error ? err.message : String(err);
     return { ...row, error: { code, message } };
