@@ -19,12 +19,18 @@ async function exclusiveHolders(sql: Sql): Promise<{ pid: number; table: string;
 }
 
 /** Run catalog reads under a bounded lock wait; a table held exclusively becomes TM_LOCK_TIMEOUT naming its holder. */
-export async function readCatalog<T>(sql: Sql, read: (tx: Sql) => Promise<T>): Promise<T> {
+export async function readCatalog<T>(sql: Sql, read: (conn: Sql) => Promise<T>): Promise<T> {
+  // A connection of its own with a session setting, not a transaction: the reads catch
+  // "table missing" errors on a database never migrated, which would abort a transaction.
+  const conn = await sql.reserve();
   try {
-    return (await sql.begin(async (tx) => {
-      await tx.unsafe(`set local lock_timeout = ${CATALOG_LOCK_WAIT_MS}`);
-      return read(tx as unknown as Sql);
-    })) as T;
+    await conn.unsafe(`set lock_timeout = ${CATALOG_LOCK_WAIT_MS}`);
+    try {
+      return await read(conn as unknown as Sql);
+    } finally {
+      await conn.unsafe("reset lock_timeout").catch(() => {});
+      conn.release();
+    }
   } catch (err) {
     if ((err as { code?: string }).code !== "55P03") throw err;
     const holders = await exclusiveHolders(sql).catch(() => []);

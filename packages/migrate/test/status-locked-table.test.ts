@@ -1,5 +1,5 @@
 import { migrationsDir } from "@tidemark/db";
-import { adminUrl } from "@tidemark/testkit";
+import { adminUrl, createTempDatabase, dropDatabase } from "@tidemark/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "../src/commands/status.js";
@@ -43,5 +43,17 @@ describe("status while a table is locked exclusively", () => {
     // Once the lock is gone, status reads the tables again.
     const report = await status(testContext(db.url).ctx);
     expect(report.tables.map((t) => t.name)).toContain("users");
+  });
+
+  it("still reads a database Tidemark never touched (its missing tables are not errors)", async () => {
+    const empty = await createTempDatabase("tm_untouched");
+    try {
+      const report = await status(testContext(empty.url).ctx);
+      expect(report.current).toBeNull();
+      expect(report.pending.length).toBeGreaterThan(0);
+      expect(report.tables).toEqual([]);
+    } finally {
+      await dropDatabase(empty.name);
+    }
   });
 });
