@@ -153,7 +153,10 @@ describe("unreachable, missing, drifted and locked targets", () => {
       await expectIncomplete(fleet, tags, locks.busyPid);
       const counts = await appliedCountsOf(healthy);
       for (const t of healthy) expect(counts[t.name], t.name).toEqual(onceEach(tags));
-      // Released first: `fleet status` would wait behind it (its catalog reads lock each table).
+      // While the table stays locked, status stops waiting after a bounded time and says why.
+      const locked = await fleetStatusRows(fleet);
+      expect(locked.rows.get("blocked")?.error).toMatchObject({ code: "TM_LOCK_TIMEOUT" });
+      expect(locked.rows.get("blocked")?.error?.message).toMatch(/holds an exclusive lock/);
       await locks.releaseTable();
       await expectStatus(fleet, healthy, tags, locks.busyPid);
     } finally {
