@@ -56,12 +56,17 @@ export function assertSessionAlive(sql: Sql): void {
   );
 }
 
+/** Why a connection failed, in words that never echo the server's reply to a wrong password. */
+export function connectionFailureReason(cause: unknown): string {
+  const pg = cause as { code?: string; message?: string };
+  return pg.code === "28P01" || pg.code === "28000" ? "authentication failed" : (pg.message ?? String(cause));
+}
+
 /** Map connection failures to a message naming host and database, never the password. */
 export function connectionError(url: string, cause: unknown): TidemarkError {
   const where = describeDatabaseUrl(url);
-  const pg = cause as { code?: string; message?: string };
-  const reason =
-    pg.code === "28P01" || pg.code === "28000" ? "authentication failed" : (pg.message ?? String(cause));
+  const pg = cause as { code?: string };
+  const reason = connectionFailureReason(cause);
   return new TidemarkError(
     "TM_DB_UNREACHABLE",
     `Cannot connect to PostgreSQL at ${where}: ${reason}. Check DATABASE_URL and that the server is running.`,

@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { connectionFailureReason } from "../connection.js";
 import { isConnectionLost, TidemarkError } from "../errors.js";
 import { describeDatabaseUrl, redactUrls } from "../redact.js";
 import { type RawTarget, targetsInvalid } from "./validate.js";
@@ -10,9 +11,8 @@ export function querySource(controlUrl: string): string {
 
 function controlUnreachable(controlUrl: string, cause: unknown): TidemarkError {
   const where = describeDatabaseUrl(controlUrl);
-  const pg = cause as { code?: string; message?: string };
-  const reason =
-    pg.code === "28P01" || pg.code === "28000" ? "authentication failed" : (pg.message ?? String(cause));
+  const pg = cause as { code?: string };
+  const reason = connectionFailureReason(cause);
   return new TidemarkError(
     "TM_DB_UNREACHABLE",
     `Cannot connect to the control database at ${where} to run TIDEMARK_TARGETS_QUERY: ${redactUrls(reason)}. Check TIDEMARK_CONTROL_DATABASE_URL (else DATABASE_URL) and that the server is running.`,
