@@ -28,7 +28,8 @@ describe("status while a table is locked exclusively", () => {
     const reserved = await blocker.reserve();
     await reserved`begin`;
     await reserved`lock table users in access exclusive mode`;
-    const [{ pid }] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const [row] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const pid = row?.pid;
     try {
       const err = await status(testContext(db.url).ctx).then(
         () => null,
