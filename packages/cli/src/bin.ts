@@ -16,6 +16,11 @@ async function main(argv: string[]): Promise<void> {
       const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
       process.stdout.write(`${pkg.version}\n`);
       code = 0;
+    } else if (argv.length === 3 && (argv[2] === "--help" || argv[2] === "-h")) {
+      // Precomputed from the command tree (scripts/env-help.mjs; a test keeps it current).
+      const { TOP_HELP } = await import("./top-help.js");
+      process.stdout.write(TOP_HELP);
+      code = 0;
     } else {
       const { buildProgram } = await import("./program.js");
       await buildProgram().parseAsync(argv);

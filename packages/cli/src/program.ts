@@ -66,3 +66,21 @@ export function buildProgram(): Command {
   }
   return program;
 }
+
+/**
+ * The top-level `--help` as a pipe sees it (80 columns, no colour). bin.ts prints a precomputed
+ * copy (src/top-help.ts, written by scripts/env-help.mjs) so `tidemark --help` need not load
+ * commander and every command's registration; a test keeps the copy equal to this.
+ */
+export function topHelpText(): string {
+  let text = "";
+  const program = buildProgram().configureOutput({
+    writeOut: (s) => {
+      text += s;
+    },
+    getOutHelpWidth: () => 80,
+    getOutHasColors: () => false,
+  });
+  program.outputHelp();
+  return text;
+}

@@ -2,6 +2,8 @@ import { envHelpText, envRows } from "@tidemark/migrate";
 import { describe, expect, it } from "vitest";
 import { cliEnvSchema } from "../src/config.js";
 import { ENV_HELP } from "../src/env-help.js";
+import { topHelpText } from "../src/program.js";
+import { TOP_HELP } from "../src/top-help.js";
 import { runCli } from "./run-cli.js";
 
 const commands = [
@@ -46,6 +48,12 @@ describe("help and usage errors", () => {
   it("keeps the precomputed environment help equal to the text generated from the schema", () => {
     // --help prints src/env-help.ts so it need not load zod; regenerate it with scripts/env-help.mjs --write.
     expect(ENV_HELP).toBe(envHelpText(envRows([{ process: "cli", schema: cliEnvSchema }])));
+  });
+
+  it("keeps the precomputed top-level --help equal to what commander prints", () => {
+    // bin.ts prints src/top-help.ts; after changing a command, rebuild and run scripts/env-help.mjs --write.
+    expect(TOP_HELP).toBe(topHelpText());
+    expect(TOP_HELP).toContain("  fleet ");
   });
 
   it.each(commands)("prints help with examples for `%s --help` and exits 0", async (name) => {

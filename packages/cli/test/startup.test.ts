@@ -50,8 +50,17 @@ describe("what each command loads before it answers", () => {
     expect(loaded(urls, /commander|program\.js|@tidemark|packages\/migrate/)).toEqual([]);
   });
 
-  it("prints --help without loading the engine, zod or pino", async () => {
+  it("prints the top-level --help from its precomputed text, without even commander", async () => {
     const { code, urls } = await modulesLoadedBy(["--help"], "help");
+    expect(code).toBe(0);
+    expect(urls.some((u) => u.endsWith("/top-help.js"))).toBe(true);
+    expect(loaded(urls, /commander|program\.js|packages\/migrate|packages\/jobs|\/zod\/|\/pino\//)).toEqual(
+      [],
+    );
+  });
+
+  it("prints a command's --help without loading the engine, zod or pino", async () => {
+    const { code, urls } = await modulesLoadedBy(["upgrade", "--help"], "command-help");
     expect(code).toBe(0);
     expect(urls.some((u) => u.includes("commander"))).toBe(true);
     expect(loaded(urls, /packages\/migrate|packages\/jobs|\/zod\/|\/pino\/|run\.js$/)).toEqual([]);
