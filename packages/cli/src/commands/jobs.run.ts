@@ -22,7 +22,8 @@ function outcome(view: JobView): string {
     return `${rev(r.from as string | null)} → ${rev(r.to as string | null)} (${plural(r.steps.length, "step")})`;
   if (typeof r.file === "string" && "sha256" in r) return path.basename(r.file);
   if ("revision" in r) return `restored, at ${rev(r.revision as string | null)}`;
-  if (Array.isArray(r.targets)) return `fleet run: ${plural(r.targets.length, "target")} (\`fleet jobs ${view.id}\`)`;
+  if (Array.isArray(r.targets))
+    return `fleet run: ${plural(r.targets.length, "target")} (\`fleet jobs ${view.id}\`)`;
   return "";
 }
 
