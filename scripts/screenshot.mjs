@@ -17,6 +17,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(path.join(root, "tests", "package.json"));
 const { chromium } = require("playwright-core");
 const postgres = require("postgres");
+// The same browser and flags as the dashboard tests (built: run `pnpm build` first).
+const { CHROMIUM, CHROMIUM_ARGS } = await import(path.join(root, "packages/testkit/dist/browser.js"));
 
 const out = path.resolve(process.argv[2] ?? path.join(root, "docs", "dashboard.png"));
 // The services the tests use (scripts/services.sh starts them).
@@ -105,19 +107,7 @@ try {
   api = await startApi(migrationsDir);
   await waitReady(api.url);
   const tag = await addPending(migrationsDir);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
   await page.goto(`${api.url}/migrations`);
   await page.fill("#token", token);

@@ -11,6 +11,7 @@ import {
   tempDir,
   uniqueQueuePrefix,
 } from "@tidemark/testkit";
+import { CHROMIUM, CHROMIUM_ARGS } from "@tidemark/testkit/browser";
 import {
   type ApiProcess,
   kill9,
@@ -24,19 +25,6 @@ import { afterAll } from "vitest";
 /** Tokens of the API under test (long enough for the API's minimum). */
 export const ADMIN_TOKEN = "dashboard-admin-token-0123456789abcdef";
 export const STATUS_TOKEN = "dashboard-status-token-0123456789abcdef";
-
-/** The system Chromium; playwright-core downloads no browser. */
-export const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /** Where each state's screenshot goes for review (gitignored). */
 export const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "screenshots");
