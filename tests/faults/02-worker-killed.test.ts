@@ -1,14 +1,15 @@
-import { addMigration, adminUrl, eventually } from "@tidemark/testkit";
+import { addMigration, eventually } from "@tidemark/testkit";
 import { kill9, waitForReady } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
 import {
   appliedCounts,
-  backendsRunning,
   columnsOf,
   drizzleRows,
   historyRows,
   migrateTo,
+  orphansGone,
   schemaDump,
+  sleepingBackend,
 } from "./support/database.js";
 import {
   ADMIN_TOKEN,
@@ -34,24 +35,6 @@ async function slowScenario(): Promise<Scenario> {
   return s;
 }
 
-/** The pid of a backend sleeping inside the slow migration (other than `except`). */
-function sleeper(s: Scenario, except: number[] = []): Promise<number> {
-  return eventually(
-    async () => (await backendsRunning(adminUrl, s.db.name, "%pg_sleep%")).find((p) => !except.includes(p)),
-    "a worker inside the slow migration",
-    60_000,
-    50,
-  );
-}
-
-/** After the kill, PostgreSQL finishes the orphaned statement and rolls its transaction back. */
-async function orphansGone(s: Scenario): Promise<void> {
-  await eventually(
-    async () => (await backendsRunning(adminUrl, s.db.name, "%pg_sleep%")).length === 0,
-    "the orphaned backend to end",
-  );
-}
-
 describe("case 2: kill -9 of the worker in the middle of a slow migration", () => {
   useScenarios();
 
@@ -62,9 +45,9 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     const expectedSchema = await referenceSchema(s.migrationsDir);
     const first = await s.worker();
     const api = await s.api();
-    await sleeper(s);
+    await sleepingBackend(s.db.name);
     await kill9(first);
-    await orphansGone(s);
+    await orphansGone(s.db.name);
 
     // Nothing of the interrupted migration survived its transaction.
     expect(await columnsOf(s.db.url, "users")).not.toContain("nickname");
@@ -101,13 +84,13 @@ describe("case 2: kill -9 of the worker in the middle of a slow migration", () =
     // Keep the boot wait on the job through the gaps between workers: this case is about the
     // job failing on its second death, not about the wait noticing no worker (15-worker-gone).
     const api = await s.api({ TIDEMARK_NO_WORKER_MS: "60000" });
-    const pid1 = await sleeper(s);
+    const pid1 = await sleepingBackend(s.db.name);
     await kill9(first);
 
     const second = await s.worker();
-    await sleeper(s, [pid1]);
+    await sleepingBackend(s.db.name, [pid1]);
     await kill9(second);
-    await orphansGone(s);
+    await orphansGone(s.db.name);
 
     const third = await s.worker();
     const degraded = await eventually(async () => {

@@ -4,10 +4,10 @@ import { isRunning, kill9, spawnCli, waitForReady } from "@tidemark/testkit/proc
 import { describe, expect, it } from "vitest";
 import {
   appliedCounts,
-  backendsRunning,
   columnsOf,
   historyRows,
   migrateTo,
+  sleepingBackend,
   withSql,
 } from "./support/database.js";
 import { ownRedis } from "./support/redis.js";
@@ -25,15 +25,6 @@ async function slowScenario(redisUrl?: string): Promise<Scenario> {
   await migrateTo(s.db.url, s.migrationsDir);
   await addMigration(s.migrationsDir, SLOW.tag, SLOW.up, SLOW.down);
   return s;
-}
-
-function sleeping(s: Scenario): Promise<number> {
-  return eventually(
-    async () => (await backendsRunning(adminUrl, s.db.name, "%pg_sleep%"))[0],
-    "a worker inside the slow migration",
-    60_000,
-    50,
-  );
 }
 
 describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restarted mid-job", () => {
@@ -94,7 +85,7 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
     try {
       const worker = await s.worker();
       const cli = spawnCli(["upgrade", "--yes"], s.env());
-      await sleeping(s);
+      await sleepingBackend(s.db.name);
       await redis.crash();
       await redis.start();
 
@@ -134,7 +125,7 @@ describe("case 7: Redis down at boot, Redis restarted mid-job, PostgreSQL restar
     const first = await s.worker();
     const env = { TIDEMARK_JOB_TIMEOUT_MS: "60000" };
     const cli = spawnCli(["upgrade", "--yes"], s.env(env));
-    await sleeping(s);
+    await sleepingBackend(s.db.name);
     const terminated = await withSql(
       adminUrl,
       (sql) => sql`

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { addMigration, adminUrl, eventually } from "@tidemark/testkit";
+import { addMigration, adminUrl } from "@tidemark/testkit";
 import {
   childEnv,
   cliMain,
@@ -12,7 +12,15 @@ import {
   waitForHealth,
 } from "@tidemark/testkit/processes";
 import { describe, expect, it } from "vitest";
-import { appliedCounts, backendsRunning, drizzleRows, historyRows, migrateTo } from "./support/database.js";
+import {
+  appliedCounts,
+  backendsRunning,
+  drizzleRows,
+  historyRows,
+  migrateTo,
+  orphansGone,
+  sleepingBackend,
+} from "./support/database.js";
 import { createScenario, type Scenario, useScenarios } from "./support/scenario.js";
 
 /** Run the CLI as `pnpm cli` does, so its hints name commands that way (see output.ts). */
@@ -42,24 +50,6 @@ async function scenarioAt0004(prepare: (s: Scenario) => Promise<void>): Promise<
   return s;
 }
 
-/** Pid of a backend sleeping inside a migration. */
-function sleeper(s: Scenario): Promise<number> {
-  return eventually(
-    async () => (await backendsRunning(adminUrl, s.db.name, "%pg_sleep%"))[0],
-    "a backend inside the slow migration",
-    60_000,
-    50,
-  );
-}
-
-/** The killed worker's backend ends on its own (the engine sets client_connection_check_interval). */
-async function orphansGone(s: Scenario): Promise<void> {
-  await eventually(
-    async () => (await backendsRunning(adminUrl, s.db.name, "%pg_sleep%")).length === 0,
-    "the orphaned backend to end",
-  );
-}
-
 /** Upgrade jobs of the scenario's queue still waiting or running. */
 async function unfinishedUpgrades(s: Scenario): Promise<unknown[]> {
   const r = await s.cli(["jobs", "--json"]);
@@ -79,7 +69,7 @@ describe("a CLI waiting on a job whose worker was killed", () => {
       ["upgrade", "--yes"],
       s.env({ TIDEMARK_NO_WORKER_MS: String(NO_WORKER_MS), ...AS_PNPM_CLI }),
     );
-    await sleeper(s);
+    await sleepingBackend(s.db.name);
     await kill9(worker);
     const killedAt = Date.now();
     const { code } = await cli.exited;
@@ -103,7 +93,7 @@ describe("a CLI waiting on a job whose worker was killed", () => {
     expect(out).toContain("pnpm cli upgrade --direct");
     console.info(`CLI exited ${waitedMs} ms after the kill (TIDEMARK_NO_WORKER_MS=${NO_WORKER_MS})`);
 
-    await orphansGone(s);
+    await orphansGone(s.db.name);
     const second = await s.worker();
     await second.waitForLog("job completed", 60_000);
     const completed = second.logged("job completed");
@@ -134,13 +124,13 @@ describe("a CLI on a terminal waiting on a job whose worker was killed", () => {
     const s = await scenarioAt0004((sc) => quickThenSlow(sc, 6));
     const worker = await s.worker();
     const cli = spawnCliOnTerminal(["upgrade", "--yes"], s.env({ TIDEMARK_NO_WORKER_MS: "2000" }));
-    await sleeper(s);
+    await sleepingBackend(s.db.name);
     await kill9(worker);
     await cli.waitForLog(/No migrator worker has been connected to the queue for 2s/, 30_000);
     await cli.waitForLog(/Still waiting; Ctrl-C stops waiting and leaves the job queued\./);
     expect(isRunning(cli)).toBe(true);
 
-    await orphansGone(s);
+    await orphansGone(s.db.name);
     await s.worker();
     await cli.waitForLog(/A worker is connected again/, 30_000);
     const { code } = await cli.exited;
@@ -195,7 +185,7 @@ export async function down() {}
     const s = await scenarioAt0004((sc) => quickThenSlow(sc, 4));
     const worker = await s.worker();
     const cli = spawnCli(["upgrade", "--yes"], s.env(AS_PNPM_CLI));
-    await sleeper(s);
+    await sleepingBackend(s.db.name);
     cli.child.kill("SIGINT");
     const { code } = await cli.exited;
     const out = cli.output();
@@ -224,7 +214,7 @@ describe("the API's boot wait on a job whose worker was killed", () => {
     const s = await scenarioAt0004((sc) => quickThenSlow(sc, 6));
     const worker = await s.worker();
     const api = await s.api({ MIGRATE_TIMEOUT_MS: "600000", TIDEMARK_NO_WORKER_MS: String(NO_WORKER_MS) });
-    await sleeper(s);
+    await sleepingBackend(s.db.name);
     await kill9(worker);
     const body = await waitForHealth(api, (status, b) => status === 503 && b.phase === "degraded", 30_000);
     // The job is not over: the boot wait ended because no worker was left, not with the job.

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { type EngineContext, upgrade } from "@tidemark/migrate";
-import { memoryLogger, withSql } from "@tidemark/testkit";
+import { adminUrl, eventually, memoryLogger, withSql } from "@tidemark/testkit";
 
 const exec = promisify(execFile);
 
@@ -102,4 +102,26 @@ export async function backendsRunning(adminUrl: string, name: string, pattern: s
       where datname = ${name} and state = 'active' and query ilike ${pattern} and pid <> pg_backend_pid()`;
     return rows.map((r) => r.pid);
   });
+}
+
+/** The pid of a backend of database `name` sleeping inside the slow migration (other than `except`), once there is one. */
+export function sleepingBackend(name: string, except: number[] = []): Promise<number> {
+  return eventually(
+    async () => (await backendsRunning(adminUrl, name, "%pg_sleep%")).find((p) => !except.includes(p)),
+    "a backend inside the slow migration",
+    60_000,
+    50,
+  );
+}
+
+/**
+ * Wait until no backend of database `name` is inside the slow migration: after a worker's kill,
+ * PostgreSQL notices the lost client (the engine sets client_connection_check_interval) and rolls
+ * the orphaned transaction back.
+ */
+export async function orphansGone(name: string): Promise<void> {
+  await eventually(
+    async () => (await backendsRunning(adminUrl, name, "%pg_sleep%")).length === 0,
+    "the orphaned backend to end",
+  );
 }
