@@ -77,7 +77,10 @@ function registerStart(fleet: Command): void {
     fleet
       .command("backup")
       .description("Dump every target into BACKUP_DIR/<target>/")
-      .option("--label <label>", "added to each file name"),
+      .option(
+        "--label <label>",
+        "a note recorded with each dump and shown by `backups` (letters, digits, '.', '_', '-'; at most 64)",
+      ),
   );
   backup.action((opts, cmd: Command) => run("backup", opts, cmd));
 }
