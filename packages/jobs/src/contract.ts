@@ -3,6 +3,7 @@
 // an up-to-date boot, the CLI's --direct) import this subpath.
 export { loadQueueConfig, type QueueConfig, queueEnvSchema } from "./config.js";
 export { type DispatchHooks, dispatchJob, type JobInput, type JobRequest } from "./dispatch.js";
+export { type FleetOptions, fleetInput } from "./fleet/input.js";
 export { type FleetAction, fleetActions } from "./fleet/names.js";
 export { type FleetReport, fleetReportSchema, targetStatuses } from "./fleet/outcome.js";
 export { isJobName, type JobName, jobNames, QUEUE_NAME } from "./names.js";

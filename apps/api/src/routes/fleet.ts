@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { FleetInput, FleetPayload } from "@tidemark/jobs";
-import { currentRequester } from "@tidemark/jobs/contract";
+import type { FleetPayload } from "@tidemark/jobs";
+import { currentRequester, fleetInput } from "@tidemark/jobs/contract";
 import { planWaves, type TargetStatus, TidemarkError } from "@tidemark/migrate";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
@@ -25,41 +25,6 @@ export interface FleetRoutesOptions {
   fleet: FleetHandle | null;
   tokens: ReadTokens;
   rateLimitPerMinute: number;
-}
-
-/** Options each action takes besides the plan; any other is a mistake the caller must hear about. */
-const OPTIONS_OF = {
-  upgrade: ["to"],
-  rollback: ["to", "noBackup", "acceptUnverified"],
-  backup: ["label"],
-} as const;
-
-/** The per-target input of a run, like the CLI's: rollback needs `to`, options of other actions are refused. */
-export function fleetInputOf(body: StartFleet): FleetInput {
-  const allowed: readonly string[] = OPTIONS_OF[body.action];
-  for (const key of ["to", "label", "noBackup", "acceptUnverified"] as const) {
-    if (body[key] !== undefined && !allowed.includes(key)) {
-      throw new TidemarkError(
-        "TM_VALIDATION",
-        `\`${key}\` does not apply to a fleet ${body.action}; it takes ${allowed.map((k) => `\`${k}\``).join(", ")}.`,
-        { details: { in: "body", field: key } },
-      );
-    }
-  }
-  if (body.action === "upgrade") return body.to ? { to: body.to } : {};
-  if (body.action === "backup") return body.label ? { label: body.label } : {};
-  if (!body.to) {
-    throw new TidemarkError(
-      "TM_VALIDATION",
-      "A fleet rollback needs `to`: `prev` (one step on each target), `base`, or the revision to end at.",
-      { details: { in: "body", field: "to" } },
-    );
-  }
-  return {
-    to: body.to,
-    ...(body.noBackup ? { noBackup: true } : {}),
-    ...(body.acceptUnverified ? { acceptUnverified: true } : {}),
-  };
 }
 
 /** How many targets are up to date, behind, or could not be read. */
@@ -97,7 +62,7 @@ function notConfigured(app: FastifyInstance): void {
 
 /** Plan a run over the targets as listed now (never the cached list) and start it; returns its id. */
 async function startRun(fleet: FleetHandle, body: StartFleet): Promise<string> {
-  const input = fleetInputOf(body);
+  const input = fleetInput(body.action, body);
   const targets = await fleet.freshTargets();
   if (targets.length === 0) {
     throw new TidemarkError(

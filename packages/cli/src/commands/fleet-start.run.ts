@@ -2,8 +2,8 @@ import {
   createFleetClient,
   currentRequester,
   type FleetAction,
-  type FleetInput,
   type FleetPayload,
+  fleetInput,
 } from "@tidemark/jobs/fleet";
 import type { FleetTarget } from "@tidemark/migrate/modules/fleet/validate";
 import { planWaves } from "@tidemark/migrate/modules/fleet/waves";
@@ -30,16 +30,6 @@ interface StartFlags {
   detach?: boolean;
   timeout?: number;
   json?: boolean;
-}
-
-function inputOf(action: FleetAction, opts: StartFlags): FleetInput {
-  if (action === "upgrade") return opts.to ? { to: opts.to } : {};
-  if (action === "backup") return opts.label ? { label: opts.label } : {};
-  return {
-    to: opts.to ?? "prev",
-    ...(opts.backup === false ? { noBackup: true } : {}),
-    ...(opts.acceptUnverified ? { acceptUnverified: true } : {}),
-  };
 }
 
 /** `--dry-run`: the waves, and where each target stands now. Nothing is enqueued. */
@@ -80,7 +70,13 @@ export const action = async (fleetAction: FleetAction, opts: StartFlags, _cmd?: 
     waveSize: opts.waveSize,
   });
   if (opts.dryRun) return printDryRun(targets, plan, opts.json);
-  const input = inputOf(fleetAction, opts);
+  // Commander gives each subcommand only its own options; --no-backup arrives as backup: false.
+  const input = fleetInput(fleetAction, {
+    to: opts.to,
+    label: opts.label,
+    noBackup: opts.backup === false ? true : undefined,
+    acceptUnverified: opts.acceptUnverified,
+  });
   if (fleetAction === "rollback") {
     await confirmOrRefuse({
       question: `Roll back ${targets.length} databases to ${(input as { to: string }).to}?`,

@@ -2,6 +2,7 @@ export * from "./cancel.js";
 export * from "./children.js";
 export * from "./client.js";
 export * from "./decide.js";
+export * from "./input.js";
 export * from "./names.js";
 export * from "./outcome.js";
 export * from "./outcomes.js";
