@@ -1,19 +1,17 @@
 import {
-  allWaves,
-  countOutcomes,
   decideNext,
   type FleetJobName,
   type FleetPayload,
   type FleetReport,
   type FleetStep,
   fleetAction,
+  fleetReport,
   isCancelled,
   parseFleetPayload,
   readOutcomes,
   type TargetOutcome,
   targetChildren,
   toJobError,
-  wavesStarted,
 } from "@tidemark/jobs";
 import { type ErrorCode, TidemarkError } from "@tidemark/migrate";
 import { type Job, type Queue, WaitingChildrenError } from "bullmq";
@@ -73,15 +71,8 @@ function finish(
   step: Extract<FleetStep, { kind: "stop" }>,
   log: Logger,
 ): FleetReport {
-  const report: FleetReport = {
-    fleetId: job.id ?? "",
-    action: fleetAction(job.name as FleetJobName),
-    status: step.status,
-    wavesStarted: wavesStarted(plan, outcomes),
-    waveCount: allWaves(plan).length,
-    targets: outcomes,
-    counts: countOutcomes(outcomes),
-  };
+  const run = { fleetId: job.id ?? "", action: fleetAction(job.name as FleetJobName), status: step.status };
+  const report = fleetReport(run, plan, outcomes);
   if (step.status === "completed") {
     log.info({ counts: report.counts }, "fleet run completed");
     return report;

@@ -1,5 +1,5 @@
-import type { TargetOutcome } from "./outcome.js";
-import { needsRerun } from "./outcome.js";
+import type { FleetAction } from "./names.js";
+import { countOutcomes, type FleetReport, needsRerun, type TargetOutcome } from "./outcome.js";
 import type { FleetPayload } from "./payloads.js";
 
 /** What a run does next, decided each time its parent job runs (start, after each wave). */
@@ -19,6 +19,21 @@ export function wavesStarted(
 ): number {
   const started = new Set(outcomes.filter((o) => o.attempt > 0).map((o) => o.target));
   return allWaves(plan).filter((w) => w.some((t) => started.has(t))).length;
+}
+
+/** A run's account of every target, as its parent returns it and as views show it. */
+export function fleetReport(
+  run: { fleetId: string; action: FleetAction; status: FleetReport["status"] },
+  plan: Pick<FleetPayload, "canary" | "waves">,
+  outcomes: TargetOutcome[],
+): FleetReport {
+  return {
+    ...run,
+    wavesStarted: wavesStarted(plan, outcomes),
+    waveCount: allWaves(plan).length,
+    targets: outcomes,
+    counts: countOutcomes(outcomes),
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Job, JobState, Queue } from "bullmq";
 import { readJobFailure } from "../job-error.js";
-import { allWaves, wavesStarted } from "./decide.js";
+import { fleetReport } from "./decide.js";
 import { type FleetJobName, fleetAction, isFleetJobName } from "./names.js";
-import { countOutcomes, type FleetReport, fleetReportSchema } from "./outcome.js";
+import { type FleetReport, fleetReportSchema } from "./outcome.js";
 import { readOutcomes } from "./outcomes.js";
 import { parseFleetPayload } from "./payloads.js";
 
@@ -43,7 +43,16 @@ export async function toFleetView(
   const failure = state === "failed" ? readJobFailure(parent.failedReason, parent.stacktrace) : null;
   const completed = state === "completed" ? fleetReportSchema.safeParse(parent.returnvalue) : null;
   const targets = completed?.success ? completed.data.targets : await readOutcomes(parent, fleetQueue, plan);
-  const counts = countOutcomes(targets);
+  const report = fleetReport(
+    {
+      fleetId: parent.id ?? "",
+      action: fleetAction(parent.name),
+      status: runStatus(state, failure?.code ?? null),
+    },
+    plan,
+    targets,
+  );
+  const { counts } = report;
   const finished = counts.applied + counts.unchanged + counts.failed + counts.skipped;
   const end = parent.finishedOn ?? Date.now();
   const elapsedMs = Math.max(0, end - parent.timestamp);
@@ -51,15 +60,7 @@ export async function toFleetView(
     id: parent.id ?? "",
     name: parent.name,
     state,
-    report: {
-      fleetId: parent.id ?? "",
-      action: fleetAction(parent.name),
-      status: runStatus(state, failure?.code ?? null),
-      wavesStarted: wavesStarted(plan, targets),
-      waveCount: allWaves(plan).length,
-      targets,
-      counts,
-    },
+    report,
     error: failure ? { code: failure.code, message: failure.message } : null,
     maxFailures: plan.maxFailures,
     resumes: plan.resumes,
