@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FleetPayload } from "@tidemark/jobs";
 import { currentRequester, fleetInput } from "@tidemark/jobs/contract";
-import { planWaves, type TargetStatus, TidemarkError } from "@tidemark/migrate";
+import { countTargets, planWaves, TidemarkError } from "@tidemark/migrate";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { type ReadTokens, requireAdmin, requireReader } from "../auth.js";
@@ -25,13 +25,6 @@ export interface FleetRoutesOptions {
   fleet: FleetHandle | null;
   tokens: ReadTokens;
   rateLimitPerMinute: number;
-}
-
-/** How many targets are up to date, behind, or could not be read. */
-function countRows(rows: TargetStatus[]) {
-  const unreadable = rows.filter((r) => !r.reachable).length;
-  const behind = rows.filter((r) => r.reachable && r.pending > 0).length;
-  return { targets: rows.length, upToDate: rows.length - behind - unreadable, behind, unreadable };
 }
 
 function runNotFound(id: string): TidemarkError {
@@ -132,7 +125,7 @@ function readRoutes(app: App, { fleet, tags, security, config }: Shared, reader:
     },
     async (req) => {
       const rows = await fleet.status(await fleet.targets.get(), req.query.concurrency);
-      return { items: rows, counts: countRows(rows) };
+      return { items: rows, counts: countTargets(rows) };
     },
   );
 

@@ -1,19 +1,8 @@
-import { createFleetClient, type FleetView } from "@tidemark/jobs/fleet";
-import { TidemarkError } from "@tidemark/migrate/modules/errors";
+import { createFleetClient, type FleetView, fleetNotFound } from "@tidemark/jobs/fleet";
 import { loadCliConfig } from "../config.js";
 import { followRun } from "../fleet-follow.js";
 import { printTargets, runState, runSummary } from "../fleet-output.js";
 import { print, printJson, table } from "../output.js";
-
-function notFound(fleetId: string): TidemarkError {
-  return new TidemarkError(
-    "TM_FLEET_NOT_FOUND",
-    `No fleet run ${fleetId}. \`pnpm cli fleet jobs\` lists the recent ones.`,
-    {
-      details: { fleetId },
-    },
-  );
-}
 
 function printRun(view: FleetView): void {
   print(`Fleet run ${view.id} (${view.name}): ${runState(view)}`);
@@ -35,7 +24,7 @@ export const jobsAction = async (
     }
     if (fleetId) {
       const view = await client.get(fleetId);
-      if (!view) throw notFound(fleetId);
+      if (!view) throw fleetNotFound(fleetId);
       if (opts.json) printJson(view);
       else printRun(view);
       return;

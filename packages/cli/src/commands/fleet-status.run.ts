@@ -1,4 +1,4 @@
-import { fleetStatus, type TargetStatus } from "@tidemark/migrate";
+import { countTargets, fleetStatus, type TargetStatus } from "@tidemark/migrate";
 import { createCliContext } from "../context.js";
 import { loadFleetTargets } from "../fleet-targets.js";
 import { color, plural, print, printJson, rev, table } from "../output.js";
@@ -43,9 +43,8 @@ export const action = async (opts: { json?: boolean; concurrency: number }) => {
     ]),
     "",
   );
-  const behind = rows.filter((r) => r.reachable && r.pending > 0).length;
-  const unreachable = rows.filter((r) => !r.reachable).length;
+  const c = countTargets(rows);
   print(
-    `\n${plural(rows.length, "target")}: ${rows.length - behind - unreachable} up to date, ${behind} behind, ${unreachable} unreadable.`,
+    `\n${plural(c.targets, "target")}: ${c.upToDate} up to date, ${c.behind} behind, ${c.unreadable} unreadable.`,
   );
 };

@@ -9,7 +9,6 @@ import {
   readyWithin,
   redisUnavailable,
 } from "../connection.js";
-import { readJobFailure } from "../job-error.js";
 import { QUEUE_NAME } from "../names.js";
 import { TolerantQueue } from "../poisoned.js";
 import { retention } from "../retention.js";
@@ -39,6 +38,15 @@ export interface FleetClient {
 
 const UNFINISHED: JobState[] = ["active", "waiting", "waiting-children", "prioritized", "delayed"];
 const RESUMABLE = new Set(["TM_FLEET_HALTED", "TM_FLEET_CANCELLED", "TM_FLEET_INCOMPLETE"]);
+
+/** TM_FLEET_NOT_FOUND for a run id that names no run (never created, or trimmed). */
+export function fleetNotFound(fleetId: string): TidemarkError {
+  return new TidemarkError(
+    "TM_FLEET_NOT_FOUND",
+    `No fleet run ${fleetId}. \`pnpm cli fleet jobs\` lists the recent ones.`,
+    { details: { fleetId } },
+  );
+}
 
 /** Connect to the queues of fleet runs. Nothing is awaited here; the first call waits (bounded) for Redis. */
 export function createFleetClient(
@@ -76,13 +84,7 @@ export function createFleetClient(
   const mustView = async (fleetId: string): Promise<FleetView> => {
     const found = await view(fleetId);
     if (found) return found;
-    throw new TidemarkError(
-      "TM_FLEET_NOT_FOUND",
-      `No fleet run ${fleetId}. \`pnpm cli fleet jobs\` lists the recent ones.`,
-      {
-        details: { fleetId },
-      },
-    );
+    throw fleetNotFound(fleetId);
   };
   /** Refuse a second run at once: two runs would race for the same targets' locks. */
   const assertIdle = async (except?: string): Promise<void> => {
@@ -148,15 +150,13 @@ export function createFleetClient(
     resume: (fleetId) =>
       withRedis(async () => {
         const job = await parents.getJob(fleetId);
-        const current = await mustView(fleetId);
-        const code = job?.failedReason ? readJobFailure(job.failedReason, job.stacktrace).code : null;
-        if (!job || current.state !== "failed" || !code || !RESUMABLE.has(code)) {
+        if (!job || !isFleetJobName(job.name)) throw fleetNotFound(fleetId);
+        const current = await toFleetView(job, await job.getState(), children);
+        if (current.state !== "failed" || !current.error || !RESUMABLE.has(current.error.code)) {
           throw new TidemarkError(
             "TM_FLEET_NOT_RESUMABLE",
             `Fleet run ${fleetId} cannot be resumed: it is ${current.report.status}. Only a halted, cancelled or incomplete run can.`,
-            {
-              details: { fleetId, status: current.report.status },
-            },
+            { details: { fleetId, status: current.report.status } },
           );
         }
         await assertIdle(fleetId);

@@ -99,3 +99,10 @@ export function fleetStatus(
 ): Promise<TargetStatus[]> {
   return mapLimit(targets, concurrency, (t) => readTarget(t, config, logger));
 }
+
+/** How many targets are up to date, behind, or could not be read. */
+export function countTargets(rows: TargetStatus[]) {
+  const unreadable = rows.filter((r) => !r.reachable).length;
+  const behind = rows.filter((r) => r.reachable && r.pending > 0).length;
+  return { targets: rows.length, upToDate: rows.length - behind - unreadable, behind, unreadable };
+}
