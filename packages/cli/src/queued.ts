@@ -2,6 +2,7 @@ import type { WorkerChange } from "@tidemark/jobs";
 import { databaseIdentity } from "@tidemark/migrate";
 import { interactive } from "./confirm.js";
 import type { CliContext } from "./context.js";
+import { onInterrupt } from "./interrupt.js";
 import { color, nameCommands } from "./output.js";
 import type { Progress } from "./progress.js";
 import type { JobRequest, JobResults } from "./run-job.js";
@@ -12,16 +13,6 @@ const FOREVER_MS = 2 ** 31 - 1;
 /** BullMQ and ioredis take a while to load: only commands that run jobs pay for them. */
 function loadJobs() {
   return import("@tidemark/jobs");
-}
-
-/** Listen for Ctrl-C while `fn` runs; our listener also stops Node's default exit. */
-export async function onInterrupt<T>(handler: () => void, fn: () => Promise<T>): Promise<T> {
-  process.on("SIGINT", handler);
-  try {
-    return await fn();
-  } finally {
-    process.off("SIGINT", handler);
-  }
 }
 
 /** What Ctrl-C while waiting says: the job is not cancelled, and where to follow it. */

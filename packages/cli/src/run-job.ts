@@ -1,7 +1,8 @@
 import type { JobRequest, JobResults } from "@tidemark/jobs/contract";
 import type { CliContext } from "./context.js";
+import { onInterrupt } from "./interrupt.js";
 import { createProgress, type Progress } from "./progress.js";
-import { onInterrupt, runQueued } from "./queued.js";
+import { runQueued } from "./queued.js";
 
 export type { JobRequest, JobResults } from "@tidemark/jobs/contract";
 
