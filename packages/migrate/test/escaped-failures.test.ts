@@ -48,6 +48,15 @@ async function failure(promise: Promise<unknown>) {
 }
 
 describe("a failure inside a file that runs outside a transaction", () => {
+  it("speaks of one kept statement and one rolled-back statement in the singular", async () => {
+    const up = ["COMMIT;", "BEGIN;", 'SELECT "nope" FROM "events";'].join(BP);
+    const { ctx } = await appliedHistoryPlus("0019_singular_escape", up);
+    const err = await failure(upgrade(ctx));
+    expect(err.details).toMatchObject({ kept: [1], rolledBack: [2] });
+    expect(err.message).toContain("statement 1 ran and stays applied.");
+    expect(err.message).toContain("Statement 2 ran inside the file's own BEGIN and was rolled back.");
+  });
+
   it("says which statements ran and stay, which one failed on which line, and what the database holds", async () => {
     const up = [
       "COMMIT;",

@@ -70,12 +70,12 @@ function whatStayed(how: HowItRan, failed: number | undefined, verb: string, los
     lost && failed ? ` Statement ${failed} may or may not have completed before the connection dropped.` : "";
   const why = `It runs outside a transaction (${how.mode.reason}${how.mode.line ? ` on line ${how.mode.line}` : ""})`;
   const rolledBack = undone.length
-    ? ` ${capitalized(statements(undone))} ran inside the file's own BEGIN and were rolled back.`
+    ? ` ${capitalized(statements(undone))} ran inside the file's own BEGIN and ${undone.length === 1 ? "was" : "were"} rolled back.`
     : "";
   if (kept.length === 0) {
     return `${why}, but none of its statements had committed, so nothing of it was kept.${rolledBack}${inFlight}`;
   }
-  return `${why}: ${statements(kept)} ran and stay applied.${rolledBack}${inFlight} The migration is not recorded as applied, so the next ${verb} runs the file again from its first statement: make what stayed safe to repeat (IF NOT EXISTS / IF EXISTS) or undo it by hand first.`;
+  return `${why}: ${statements(kept)} ran and ${kept.length === 1 ? "stays" : "stay"} applied.${rolledBack}${inFlight} The migration is not recorded as applied, so the next ${verb} runs the file again from its first statement: make what stayed safe to repeat (IF NOT EXISTS / IF EXISTS) or undo it by hand first.`;
 }
 
 /** Turn a driver error into a TidemarkError naming the migration, file, statement and next step. */
