@@ -14,7 +14,7 @@ import {
 import { describe, expect, it } from "vitest";
 import {
   appliedCounts,
-  backendsRunning,
+  backendsSleeping,
   drizzleRows,
   historyRows,
   migrateTo,
@@ -165,7 +165,7 @@ export async function down() {}
     const cli = spawnCli(["upgrade", "--yes"], s.env({ TIDEMARK_NO_WORKER_MS: "1000" }));
     // The first log line arrives while the statement still sleeps.
     await cli.waitForLog(/0005_long_backfill: backfill started/, 30_000);
-    expect(await backendsRunning(adminUrl, s.db.name, "%pg_sleep%")).not.toEqual([]);
+    expect(await backendsSleeping(adminUrl, s.db.name)).not.toEqual([]);
     const { code } = await cli.exited;
     const out = cli.output();
     expect(code, out).toBe(0);

@@ -19,7 +19,7 @@ import { reportRedisSettings } from "./redis-settings.js";
 /** A running worker. */
 export interface Migrator {
   worker: Worker;
-  /** Graceful stop: the current migration finishes, the job is requeued, connections close. */
+  /** Graceful stop: the migrations in flight finish, the job is requeued, connections close. */
   stop(reason: string): Promise<void>;
 }
 
@@ -108,11 +108,11 @@ export function startMigrator(config: MigratorConfig, logger: Logger): Migrator 
     worker,
     stop(reason) {
       if (closing) {
-        logger.warn({ reason }, "already stopping; waiting for the current migration to finish");
+        logger.warn({ reason }, "already stopping; waiting for the migrations in flight to finish");
         return closing;
       }
       stopping = true;
-      logger.info({ reason }, "shutting down after the current migration");
+      logger.info({ reason }, "shutting down after the migrations in flight");
       closing = Promise.all([worker.close(), fleet.close()]).then(() =>
         logger.info("migrator worker stopped"),
       );

@@ -38,7 +38,8 @@ beforeAll(async () => {
     REDIS_URL: redisUrl,
     TIDEMARK_QUEUE_PREFIX: prefix,
     BACKUP_DIR: backups.dir,
-    TIDEMARK_MIGRATIONS_DIR: await slowMigrations(0.4),
+    // Long enough that a cancel sent once t0 is seen running lands before its wave ends, under load too.
+    TIDEMARK_MIGRATIONS_DIR: await slowMigrations(1.5),
     TIDEMARK_FLEET_CONCURRENCY: "2",
   });
   migrator = startMigrator(config, createLogger({ level: "silent" }));

@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import { createMigrationsQueue, type MigrationsQueue } from "@tidemark/jobs";
 import type { ProgressEvent } from "@tidemark/migrate";
 import {
+  addMigration,
   createTempDatabase,
   dropDatabase,
   dropQueuePrefix,
@@ -49,6 +50,11 @@ function stepWatcher(revision: string) {
   return { reached, onProgress };
 }
 
+/** A TypeScript migration after the SQL ones: it is never sent with them, so it runs in a later round trip. */
+const CODE = "0007_code_after";
+const codeMigration = `export async function up(ctx) { await ctx.sql\`create table "code_after" ("id" integer)\`; }
+export async function down(ctx) { await ctx.sql\`drop table "code_after"\`; }`;
+
 /** Each revision's `up` rows in history: applied once means exactly one ok row. */
 async function upCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -66,10 +72,12 @@ const allOnce = {
   "0004_set_default_avatar_url": 1,
   [SLOW]: 1,
   [AFTER_SLOW]: 1,
+  [CODE]: 1,
 };
 
 beforeAll(async () => {
   dir = await slowMigrations(3);
+  await addMigration(dir, CODE, codeMigration, undefined, { ext: "ts" });
 });
 
 beforeEach(async () => {
@@ -90,7 +98,7 @@ afterAll(async () => {
 });
 
 describe("the migrator worker process", () => {
-  it("stops cleanly on SIGTERM after the current migration, and the next worker finishes the job", async () => {
+  it("stops cleanly on SIGTERM after the migrations in flight, and the next worker finishes the job", async () => {
     const first = await readyWorker();
     const { jobId } = await queue.enqueue("upgrade", { requestedBy: testRequester });
     const watch = stepWatcher(SLOW);
@@ -101,14 +109,15 @@ describe("the migrator worker process", () => {
     await first.waitForLog("job interrupted by shutdown; requeued");
     await first.waitForLog("migrator worker stopped");
 
-    // The migration under way completed; the one after it waits for the next worker.
-    const { [AFTER_SLOW]: _, ...appliedSoFar } = allOnce;
+    // The migrations under way (the SQL ones, sent together) completed; the TypeScript one after
+    // them waits for the next worker.
+    const { [CODE]: _, ...appliedSoFar } = allOnce;
     expect(await upCounts()).toEqual(appliedSoFar);
     expect((await queue.getJob(jobId))?.state).toBe("waiting");
 
     await readyWorker();
     const report = await done;
-    expect(report).toMatchObject({ steps: [{ revision: AFTER_SLOW }] });
+    expect(report).toMatchObject({ steps: [{ revision: CODE }] });
     expect(await upCounts()).toEqual(allOnce);
   });
 

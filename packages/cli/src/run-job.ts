@@ -22,7 +22,7 @@ function loadContract() {
 }
 
 /**
- * Direct mode. The first Ctrl-C asks upgrade/rollback to stop after the current migration
+ * Direct mode. The first Ctrl-C asks upgrade/rollback to stop after the migrations in flight
  * (each migration is its own transaction, so that is a clean place to stop); a second one,
  * or any Ctrl-C during a backup or restore, aborts at once and PostgreSQL rolls back.
  */
@@ -33,7 +33,7 @@ async function runDirect(cli: CliContext, request: JobRequest, progress: Progres
   const interrupt = () => {
     if (graceful && !stopRequested) {
       stopRequested = true;
-      process.stderr.write("\nStopping after the current migration (Ctrl-C again to abort now)…\n");
+      process.stderr.write("\nStopping after the migrations in flight (Ctrl-C again to abort now)…\n");
       return;
     }
     process.stderr.write("\nAborted; the statement in progress is rolled back by PostgreSQL.\n");

@@ -13,7 +13,7 @@ import type { JobResults } from "./results.js";
 /** Hooks a job runner passes to the engine. */
 export interface DispatchHooks {
   onProgress: (event: ProgressEvent) => void;
-  /** True once a stop was requested: upgrade and rollback stop after the current migration. */
+  /** True once a stop was requested: upgrade and rollback stop after the migrations in flight. */
   shouldStop: () => boolean;
 }
 

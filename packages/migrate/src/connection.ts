@@ -13,6 +13,19 @@ export interface SessionOptions {
   create?: boolean;
 }
 
+/** A notice PostgreSQL sent a session, as postgres.js hands it over. */
+export type Notice = { message?: string } & Record<string, unknown>;
+/** Who listens to each session's notices (at most one: the executor, while a batch runs). */
+const noticeListeners = new WeakMap<Sql, (notice: Notice) => void>();
+
+/** Hear the notices `sql` receives until the returned function is called. */
+export function onNotice(sql: Sql, listener: (notice: Notice) => void): () => void {
+  noticeListeners.set(sql, listener);
+  return () => {
+    if (noticeListeners.get(sql) === listener) noticeListeners.delete(sql);
+  };
+}
+
 /** How many times each session's backend connection closed; postgres.js reconnects silently. */
 const closures = new WeakMap<Sql, number>();
 /** The closure count at the moment each session took the migration lock. */
@@ -26,7 +39,7 @@ function openSession(url: string): Sql {
     idle_timeout: 0,
     max_lifetime: null,
     connect_timeout: 10,
-    onnotice: () => {},
+    onnotice: (notice) => noticeListeners.get(sql)?.(notice as Notice),
     connection: { application_name: "tidemark" },
   });
   return sql;

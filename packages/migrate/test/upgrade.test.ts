@@ -88,20 +88,6 @@ describe("upgrade", () => {
     }
   });
 
-  it("stops between migrations when shutdown is requested", async () => {
-    const other = await createTempDatabase();
-    try {
-      const { ctx } = testContext(other.url);
-      let calls = 0;
-      const report = await upgrade(ctx, { shouldStop: () => ++calls > 2 });
-      expect(report.interrupted).toBe(true);
-      expect(report.steps).toHaveLength(2);
-      expect((await checkUpToDate(ctx)).pending).toBe(3);
-    } finally {
-      await dropDatabase(other.name);
-    }
-  });
-
   it("plans without touching the database on a dry run", async () => {
     const other = await createTempDatabase();
     try {

@@ -104,10 +104,23 @@ export async function backendsRunning(adminUrl: string, name: string, pattern: s
   });
 }
 
+/**
+ * Backends of database `name` inside `pg_sleep`. Found by wait event, not query text: a query
+ * holding several migrations (sent together) is longer than pg_stat_activity keeps of it.
+ */
+export async function backendsSleeping(adminUrl: string, name: string): Promise<number[]> {
+  return withSql(adminUrl, async (sql) => {
+    const rows = await sql<{ pid: number }[]>`
+      select pid from pg_stat_activity
+      where datname = ${name} and wait_event = 'PgSleep' and pid <> pg_backend_pid()`;
+    return rows.map((r) => r.pid);
+  });
+}
+
 /** The pid of a backend of database `name` sleeping inside the slow migration (other than `except`), once there is one. */
 export function sleepingBackend(name: string, except: number[] = []): Promise<number> {
   return eventually(
-    async () => (await backendsRunning(adminUrl, name, "%pg_sleep%")).find((p) => !except.includes(p)),
+    async () => (await backendsSleeping(adminUrl, name)).find((p) => !except.includes(p)),
     "a backend inside the slow migration",
     60_000,
     50,
@@ -121,7 +134,7 @@ export function sleepingBackend(name: string, except: number[] = []): Promise<nu
  */
 export async function orphansGone(name: string): Promise<void> {
   await eventually(
-    async () => (await backendsRunning(adminUrl, name, "%pg_sleep%")).length === 0,
+    async () => (await backendsSleeping(adminUrl, name)).length === 0,
     "the orphaned backend to end",
   );
 }

@@ -20,7 +20,7 @@ export interface UpgradeOptions {
   /** Run the whole plan in one transaction instead of one per migration. */
   singleTransaction?: boolean;
   onProgress?: (event: ProgressEvent) => void;
-  /** Checked between migrations: return true to stop after the current one (graceful shutdown). */
+  /** Checked between migrations: return true to stop after the migrations in flight (graceful shutdown). */
   shouldStop?: () => boolean;
 }
 

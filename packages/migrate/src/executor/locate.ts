@@ -75,6 +75,7 @@ function locateByPosition(file: string, blocks: SqlBlock[], script: OneTripScrip
  * errors) are found by replaying the blocks in a transaction that is always rolled back —
  * only for files whose parse tree holds no transaction control, so the replay cannot commit.
  * Not for lost sessions or lock timeouts, where the replay would only fail or wait again.
+ * `offset` is where the script starts in the query sent, when it was sent as part of a batch.
  */
 export async function locateFailure(
   sql: Sql,
@@ -82,10 +83,12 @@ export async function locateFailure(
   script: OneTripScript,
   cursor: Cursor,
   err: unknown,
+  offset = 0,
 ): Promise<void> {
   const code = String((err as { code?: string }).code);
   if (connectionLostCodes.has(code) || code === LOCK_NOT_AVAILABLE) return;
-  const position = errorPosition(err);
+  const sent = errorPosition(err);
+  const position = sent !== undefined && sent > offset ? sent - offset : undefined;
   cursor.at = position ? locateByPosition(body.file, body.blocks, script, position) : undefined;
   if (cursor.at || !body.replaySafe) return;
   const replayed = new Error("replay done");

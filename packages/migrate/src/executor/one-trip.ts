@@ -48,19 +48,39 @@ export function codePoints(text: string): number {
   return text.length - surrogates;
 }
 
+/** The custom setting a step's transaction stamps its start in, read back by its history row. */
+const STARTED_SETTING = "tidemark.step_started";
+
+/** Column names of the history row a script returns per step (see {@link bookkeepingSql}). */
+export const STEP_REVISION = "tidemark_step_revision";
+export const STEP_DURATION = "tidemark_step_duration_ms";
+
+/**
+ * When the step started, as SQL. A step whose statements run in the same script stamps its start
+ * on the server, so each migration of a batch (executor/batch.ts) gets its own start time; a
+ * `RESET ALL` in the migration falls back to the script's receipt time. A bookkeeping-only
+ * script (a file that ran outside a transaction) uses the client's start.
+ */
+function startedAt(record: StepRecord, stampedOnServer: boolean): string {
+  if (!stampedOnServer) return `${literal(record.startedAt.toISOString())}::timestamptz`;
+  return `coalesce(nullif(current_setting('${STARTED_SETTING}', true), '')::timestamptz, statement_timestamp())`;
+}
+
 /** The bookkeeping statements of one step: its drizzle row and its history row. */
-export function bookkeepingSql(record: StepRecord): string[] {
+export function bookkeepingSql(record: StepRecord, stampedOnServer = false): string[] {
   const m = record.migration;
-  const started = `${literal(record.startedAt.toISOString())}::timestamptz`;
+  const started = startedAt(record, stampedOnServer);
   const drizzleRow =
     record.direction === "up"
       ? `insert into "drizzle"."__drizzle_migrations" ("hash", "created_at") values (${literal(m.checksum)}, ${literal(m.when)})`
       : `delete from "drizzle"."__drizzle_migrations" where created_at = ${literal(m.when)}`;
+  // The aliased RETURNING lets a batch read each step's duration out of its results.
   const historyRow = `insert into "tidemark"."history"
     (revision, direction, checksum, started_at, finished_at, duration_ms, applied_by, environment, status, error, backup_file)
     values (${literal(m.tag)}, ${literal(record.direction)}, ${literal(m.checksum)}, ${started}, clock_timestamp(),
       (extract(epoch from clock_timestamp() - ${started}) * 1000)::int, ${literal(JSON.stringify(record.appliedBy))}::jsonb,
-      ${literal(record.environment)}, 'ok', NULL, ${literal(record.backupFile)})`;
+      ${literal(record.environment)}, 'ok', NULL, ${literal(record.backupFile)})
+    returning revision as ${STEP_REVISION}, duration_ms as ${STEP_DURATION}`;
   return [drizzleRow, historyRow];
 }
 
@@ -74,9 +94,14 @@ const SEPARATOR = "\n;\n";
  * a file that ran outside a transaction: its `begin` then also joins (and its `commit` ends) a
  * transaction the file opened and left open, as drizzle-orm's final COMMIT would.
  */
-export function oneTripScript(blocks: SqlBlock[], record: StepRecord): OneTripScript {
-  const head = ["begin", ...(record.asyncCommit ? ["set local synchronous_commit = off"] : [])];
-  const parts = [...head, ...blocks.map((b) => b.sql), ...bookkeepingSql(record), "commit"];
+export function oneTripScript(blocks: SqlBlock[], record: StepRecord, announce?: string): OneTripScript {
+  const stamped = blocks.length > 0;
+  const head = [
+    "begin",
+    ...(stamped ? [stampStart(announce)] : []),
+    ...(record.asyncCommit ? ["set local synchronous_commit = off"] : []),
+  ];
+  const parts = [...head, ...blocks.map((b) => b.sql), ...bookkeepingSql(record, stamped), "commit"];
   const blockStarts: number[] = [];
   let at = 0;
   for (const [i, part] of parts.entries()) {
@@ -86,10 +111,37 @@ export function oneTripScript(blocks: SqlBlock[], record: StepRecord): OneTripSc
   return { sql: parts.join(SEPARATOR), blockStarts };
 }
 
-/** Run a one-trip script; on failure end the aborted transaction before the caller looks closer. */
-export async function runOneTrip(sql: Sql, script: OneTripScript): Promise<void> {
+/**
+ * The statement that stamps a step's start. With `announce` (a batch's `[0-9a-z -]` marker) it
+ * also raises it as a notice, which PostgreSQL sends at once, mid-query: how a batch tells its
+ * progress as it goes (executor/batch.ts). Notices are turned on for the step's transaction so
+ * a database that mutes them (client_min_messages) still sends it.
+ */
+function stampStart(announce?: string): string {
+  const stamp = `set_config('${STARTED_SETTING}', clock_timestamp()::text, true)`;
+  if (announce === undefined) return `select ${stamp}`;
+  if (!/^[0-9a-z -]+$/.test(announce)) throw new Error(`not a batch marker: ${announce}`);
+  return `do $tidemark$ begin perform ${stamp}; perform set_config('client_min_messages', 'notice', true); raise notice '${announce}'; end $tidemark$`;
+}
+
+/** Several one-trip scripts as one query, each still its own transaction (executor/batch.ts). */
+export function joinScripts(scripts: OneTripScript[]): { sql: string; starts: number[] } {
+  const starts: number[] = [];
+  let at = 0;
+  for (const script of scripts) {
+    starts.push(at);
+    at += codePoints(script.sql) + SEPARATOR.length;
+  }
+  return { sql: scripts.map((s) => s.sql).join(SEPARATOR), starts };
+}
+
+/**
+ * Run a one-trip script (or a batch of them) and return the driver's result; on failure end the
+ * aborted transaction before the caller looks closer.
+ */
+export async function runOneTrip(sql: Sql, script: Pick<OneTripScript, "sql">): Promise<unknown> {
   try {
-    await sql.unsafe(script.sql).simple();
+    return await sql.unsafe(script.sql).simple();
   } catch (err) {
     await sql
       .unsafe("rollback")

@@ -87,10 +87,11 @@ export async function runAttempt(attempt: Attempt): Promise<void> {
   }
   if (body.kind === "sql") {
     const script = oneTripScript(body.blocks, record);
-    return runOneTrip(sql, script).catch(async (err: unknown) => {
+    await runOneTrip(sql, script).catch(async (err: unknown) => {
       await locateFailure(sql, body, script, cursor, err);
       throw err;
     });
+    return;
   }
   await sql.begin(async (tx) => {
     await body.run(tx as unknown as Sql);

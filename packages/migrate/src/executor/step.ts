@@ -2,7 +2,7 @@ import { engineDefaults } from "../config.js";
 import { assertSessionAlive, type Sql, withDatabase } from "../connection.js";
 import type { TidemarkError } from "../errors.js";
 import type { EngineContext, Migration, ProgressEvent, StepReport } from "../types.js";
-import { loadBody } from "./body.js";
+import { type Body, loadBody } from "./body.js";
 import { describeFailure, LOCK_NOT_AVAILABLE, pgFields, recordFailure } from "./failure.js";
 import { dropInterruptedIndexes } from "./indexes.js";
 import type { Cursor } from "./locate.js";
@@ -27,9 +27,13 @@ export interface StepPosition {
   asyncCommit?: boolean;
   /** The caller already opened a transaction around the whole plan (`--single-transaction`). */
   inTransaction?: boolean;
+  /** Attempts already made elsewhere (a batch that hit a lock timeout): they count towards the retries. */
+  attemptsBefore?: number;
+  /** Its step-start event was already sent (by the batch it was part of). */
+  announced?: boolean;
 }
 
-function stepRecord(
+export function stepRecord(
   ctx: EngineContext,
   m: Migration,
   direction: "up" | "down",
@@ -46,10 +50,45 @@ function stepRecord(
   };
 }
 
+/** Log, announce and wait out the back-off before retry `attempt + 1` of a step that hit lock_timeout. */
+export async function waitBeforeRetry(
+  ctx: EngineContext,
+  m: Migration,
+  attempt: number,
+  emit: (event: ProgressEvent) => void,
+): Promise<void> {
+  const delayMs = 500 * 2 ** (attempt - 1);
+  ctx.logger.warn({ revision: m.tag, attempt, delayMs }, "lock timeout, retrying");
+  emit({ type: "retry", revision: m.tag, attempt, delayMs, reason: "lock_timeout" });
+  await new Promise((r) => setTimeout(r, delayMs));
+}
+
+/** Whether a failed attempt may be retried: a lock timeout with retries left. */
+export function retriable(ctx: EngineContext, cause: unknown, attempt: number): boolean {
+  return (
+    pgFields(cause).pgCode === LOCK_NOT_AVAILABLE &&
+    attempt <= (ctx.lockRetries ?? engineDefaults.lockRetries)
+  );
+}
+
+/** Log a finished step and build its report. */
+export function stepDone(
+  ctx: EngineContext,
+  m: Migration,
+  direction: "up" | "down",
+  body: Body,
+  durationMs: number,
+): StepReport {
+  const verb = direction === "up" ? "applied" : "rolled back";
+  ctx.logger.info({ revision: m.tag, direction, durationMs }, `migration ${verb}`);
+  return { revision: m.tag, direction, durationMs, statements: body.statements };
+}
+
 /**
  * Apply or revert one migration with its bookkeeping (drizzle row + history row), retrying a
  * bounded number of times when a table lock cannot be taken within lock_timeout. A file that
- * runs outside a transaction resumes a retry at the statement that timed out.
+ * runs outside a transaction resumes a retry at the statement that timed out. `loaded` is the
+ * step's body when the caller read it already.
  */
 export async function runStep(
   sql: Sql,
@@ -57,16 +96,17 @@ export async function runStep(
   m: Migration,
   direction: "up" | "down",
   position: StepPosition,
+  loaded?: Body,
 ): Promise<StepReport> {
   if (!position.inTransaction) assertSessionAlive(sql);
-  const body = await loadBody(ctx, m, direction, position.onProgress);
-  const retries = ctx.lockRetries ?? engineDefaults.lockRetries;
+  const body = loaded ?? (await loadBody(ctx, m, direction, position.onProgress));
   const emit = position.onProgress ?? (() => {});
-  emit({ type: "step-start", revision: m.tag, index: position.index, total: position.total });
+  if (!position.announced)
+    emit({ type: "step-start", revision: m.tag, index: position.index, total: position.total });
   const progress = outsideProgress();
   const inTransaction = Boolean(position.inTransaction);
   if (body.kind === "outside" && !inTransaction) await dropInterruptedIndexes(sql, ctx, m, body.text);
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = (position.attemptsBefore ?? 0) + 1; ; attempt++) {
     const cursor: Cursor = {};
     const record = stepRecord(ctx, m, direction, position);
     const t0 = performance.now();
@@ -75,24 +115,34 @@ export async function runStep(
       await runAttempt(run);
       const durationMs = Math.round(performance.now() - t0);
       emit({ type: "step-done", revision: m.tag, index: position.index, total: position.total, durationMs });
-      const verb = direction === "up" ? "applied" : "rolled back";
-      ctx.logger.info({ revision: m.tag, direction, durationMs }, `migration ${verb}`);
-      return { revision: m.tag, direction, durationMs, statements: body.statements };
+      return stepDone(ctx, m, direction, body, durationMs);
     } catch (cause) {
-      if (pgFields(cause).pgCode === LOCK_NOT_AVAILABLE && attempt <= retries) {
-        const delayMs = 500 * 2 ** (attempt - 1);
-        ctx.logger.warn({ revision: m.tag, attempt, delayMs }, "lock timeout, retrying");
-        emit({ type: "retry", revision: m.tag, attempt, delayMs, reason: "lock_timeout" });
-        await new Promise((r) => setTimeout(r, delayMs));
+      if (retriable(ctx, cause, attempt)) {
+        await waitBeforeRetry(ctx, m, attempt, emit);
         continue;
       }
-      const how = howItRuns(run);
-      const err = await describeFailure(sql, m, direction, cause, cursor, { attempt, how });
-      // Inside a caller's transaction the session is aborted; the caller records after its rollback.
-      if (!inTransaction) await recordStepFailure(sql, ctx, run, err, Math.round(performance.now() - t0));
-      throw err;
+      throw await failStep(run, cause, attempt, Math.round(performance.now() - t0));
     }
   }
+}
+
+/**
+ * The report of a failed attempt, recorded in tidemark.history (inside a caller's transaction
+ * the session is aborted: the caller records after its rollback).
+ */
+export async function failStep(
+  run: Attempt,
+  cause: unknown,
+  attempt: number,
+  durationMs: number,
+): Promise<TidemarkError> {
+  const { migration: m, direction } = run.record;
+  const err = await describeFailure(run.sql, m, direction, cause, run.cursor, {
+    attempt,
+    how: howItRuns(run),
+  });
+  if (!run.inTransaction) await recordStepFailure(run.sql, run.ctx, run, err, durationMs);
+  return err;
 }
 
 /** Record a failed step; a dead session cannot record anything, so that goes through a fresh one. */
