@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type Db, schema } from "@tidemark/db";
 import { asc, eq } from "drizzle-orm";
-import { Type } from "typebox";
 import type { Boot } from "../boot.js";
 import { notFound, one } from "../errors.js";
 import { requireReady } from "../ready-guard.js";
 import { errorResponses, IdParams, PageQuery, perClientLimit } from "../schemas.js";
+import { Type } from "../type.js";
 
 const { categories } = schema;
 

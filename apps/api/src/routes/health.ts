@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "typebox";
 import type { Boot } from "../boot.js";
+import { Type } from "../type.js";
 
 const Failure = Type.Object({
   code: Type.String(),
