@@ -16,6 +16,7 @@ import { engineContext, readWithFallback } from "./engine-context.js";
 import { installErrorHandlers } from "./errors.js";
 import { FleetHandle } from "./fleet-handle.js";
 import { JobWatcher } from "./job-watcher.js";
+import { lazySchemaCompilers } from "./lazy-compilers.js";
 import { Metrics } from "./metrics.js";
 import { QueueHandle } from "./queue.js";
 import { categoryRoutes } from "./routes/categories.js";
@@ -51,6 +52,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     bodyLimit: BODY_LIMIT_BYTES,
     // Unknown properties are errors, not silently dropped: a typo must not pass as a no-op.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: lazySchemaCompilers(),
   });
   installErrorHandlers(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
