@@ -14,8 +14,8 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics }> = as
       },
     },
     async (_req, reply) => {
-      const text = await metrics.registry.metrics();
-      return reply.type(metrics.registry.contentType).send(text);
+      const { text, contentType } = await metrics.scrape();
+      return reply.type(contentType).send(text);
     },
   );
 };
