@@ -2,7 +2,6 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { createDb } from "@tidemark/db";
 import { checkUpToDate, history, TidemarkError } from "@tidemark/migrate";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -12,6 +11,7 @@ import { bootMigration } from "./boot-migration.js";
 import { memo } from "./cache.js";
 import type { ApiConfig } from "./config.js";
 import { dashboardPlugin } from "./dashboard/plugin.js";
+import { DemoDb } from "./demo-db.js";
 import { engineContext, readWithFallback } from "./engine-context.js";
 import { installErrorHandlers } from "./errors.js";
 import { FleetHandle } from "./fleet-handle.js";
@@ -57,8 +57,8 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   installErrorHandlers(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  // postgres.js connects lazily: nothing touches the database before the boot check.
-  const { db, sql } = createDb(config.engine.databaseUrl, { max: 5 });
+  // The demo routes' drizzle client, loaded on their first request.
+  const demo = new DemoDb(config.engine.databaseUrl);
   // The engine gets its own small pool: drizzle reconfigures its client's type parsers
   // (timestamps stay strings), which the engine's row mapping does not expect.
   const engineSql = postgres(config.engine.databaseUrl, {
@@ -163,7 +163,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await app.register(dashboardPlugin, { ...migrations, fleet });
-  const readLimit = { db, boot, rateLimitPerMinute: config.rateLimitPerMinute };
+  const readLimit = { demo, boot, rateLimitPerMinute: config.rateLimitPerMinute };
   await app.register(userRoutes, readLimit);
   await app.register(categoryRoutes, readLimit);
 
@@ -171,7 +171,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     boot.close();
     await watcher.close();
     await Promise.all([queue.close(), fleet?.close()]);
-    await Promise.all([sql.end({ timeout: 5 }), engineSql.end({ timeout: 5 })]);
+    await Promise.all([demo.close(), engineSql.end({ timeout: 5 })]);
   });
   return { app: base, boot };
 }
