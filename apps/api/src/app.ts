@@ -1,6 +1,4 @@
 import rateLimit from "@fastify/rate-limit";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { checkUpToDate, history, TidemarkError } from "@tidemark/migrate";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
@@ -12,6 +10,7 @@ import { memo } from "./cache.js";
 import type { ApiConfig } from "./config.js";
 import { dashboardPlugin } from "./dashboard/plugin.js";
 import { DemoDb } from "./demo-db.js";
+import { docsRoutes } from "./docs.js";
 import { engineContext, readWithFallback } from "./engine-context.js";
 import { installErrorHandlers } from "./errors.js";
 import { FleetHandle } from "./fleet-handle.js";
@@ -133,17 +132,8 @@ export async function buildApp(options: AppOptions): Promise<Api> {
         { details: { retryAfter: context.after } },
       ),
   });
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "Tidemark API",
-        version: "0.1.0",
-        description: "Migration status, jobs and the seed schema",
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // Before every route: it records them for the OpenAPI document, built on the first /docs request.
+  await docsRoutes(app);
   await app.register(healthRoutes, { boot });
   await app.register(metricsRoutes, { metrics });
   // The JSON routes and the dashboard serve the same report, jobs and access rules.
