@@ -1,8 +1,5 @@
 import rateLimit from "@fastify/rate-limit";
-import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { createDb } from "@tidemark/db";
 import { checkUpToDate, history, TidemarkError } from "@tidemark/migrate";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -12,10 +9,13 @@ import { bootMigration } from "./boot-migration.js";
 import { memo } from "./cache.js";
 import type { ApiConfig } from "./config.js";
 import { dashboardPlugin } from "./dashboard/plugin.js";
+import { DemoDb } from "./demo-db.js";
+import { docsRoutes } from "./docs.js";
 import { engineContext, readWithFallback } from "./engine-context.js";
 import { installErrorHandlers } from "./errors.js";
 import { FleetHandle } from "./fleet-handle.js";
 import { JobWatcher } from "./job-watcher.js";
+import { lazySchemaCompilers } from "./lazy-compilers.js";
 import { Metrics } from "./metrics.js";
 import { QueueHandle } from "./queue.js";
 import { categoryRoutes } from "./routes/categories.js";
@@ -51,12 +51,13 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     bodyLimit: BODY_LIMIT_BYTES,
     // Unknown properties are errors, not silently dropped: a typo must not pass as a no-op.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: lazySchemaCompilers(),
   });
   installErrorHandlers(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  // postgres.js connects lazily: nothing touches the database before the boot check.
-  const { db, sql } = createDb(config.engine.databaseUrl, { max: 5 });
+  // The demo routes' drizzle client, loaded on their first request.
+  const demo = new DemoDb(config.engine.databaseUrl);
   // The engine gets its own small pool: drizzle reconfigures its client's type parsers
   // (timestamps stay strings), which the engine's row mapping does not expect.
   const engineSql = postgres(config.engine.databaseUrl, {
@@ -131,17 +132,8 @@ export async function buildApp(options: AppOptions): Promise<Api> {
         { details: { retryAfter: context.after } },
       ),
   });
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "Tidemark API",
-        version: "0.1.0",
-        description: "Migration status, jobs and the seed schema",
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // Before every route: it records them for the OpenAPI document, built on the first /docs request.
+  await docsRoutes(app);
   await app.register(healthRoutes, { boot });
   await app.register(metricsRoutes, { metrics });
   // The JSON routes and the dashboard serve the same report, jobs and access rules.
@@ -161,7 +153,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await app.register(dashboardPlugin, { ...migrations, fleet });
-  const readLimit = { db, boot, rateLimitPerMinute: config.rateLimitPerMinute };
+  const readLimit = { demo, boot, rateLimitPerMinute: config.rateLimitPerMinute };
   await app.register(userRoutes, readLimit);
   await app.register(categoryRoutes, readLimit);
 
@@ -169,7 +161,7 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     boot.close();
     await watcher.close();
     await Promise.all([queue.close(), fleet?.close()]);
-    await Promise.all([sql.end({ timeout: 5 }), engineSql.end({ timeout: 5 })]);
+    await Promise.all([demo.close(), engineSql.end({ timeout: 5 })]);
   });
   return { app: base, boot };
 }

@@ -1,4 +1,4 @@
-import { Type } from "typebox";
+import { Type } from "./type.js";
 
 /** The shared error shape, declared on every route for OpenAPI and serialization. */
 export const ErrorSchema = Type.Object(

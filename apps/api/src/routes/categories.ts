@@ -1,13 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { type Db, schema } from "@tidemark/db";
-import { asc, eq } from "drizzle-orm";
-import { Type } from "typebox";
 import type { Boot } from "../boot.js";
+import type { DemoDb } from "../demo-db.js";
 import { notFound, one } from "../errors.js";
 import { requireReady } from "../ready-guard.js";
 import { errorResponses, IdParams, PageQuery, perClientLimit } from "../schemas.js";
-
-const { categories } = schema;
+import { Type } from "../type.js";
 
 const Category = Type.Object({ id: Type.Integer(), name: Type.String() });
 
@@ -18,10 +15,10 @@ const CategoryInput = Type.Object(
 
 /** CRUD on `categories` (seed schema); 503 until migrated. */
 export const categoryRoutes: FastifyPluginAsyncTypebox<{
-  db: Db;
+  demo: DemoDb;
   boot: Boot;
   rateLimitPerMinute: number;
-}> = async (app, { db, boot, rateLimitPerMinute }) => {
+}> = async (app, { demo, boot, rateLimitPerMinute }) => {
   app.addHook("onRequest", requireReady(boot));
   const tags = ["categories"];
 
@@ -35,20 +32,24 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ items: Type.Array(Category) }), ...errorResponses },
       },
     },
-    async (req) => ({
-      items: await db
-        .select()
-        .from(categories)
-        .orderBy(asc(categories.id))
-        .limit(req.query.limit)
-        .offset(req.query.offset),
-    }),
+    async (req) => {
+      const { db, categories, asc } = await demo.get();
+      return {
+        items: await db
+          .select()
+          .from(categories)
+          .orderBy(asc(categories.id))
+          .limit(req.query.limit)
+          .offset(req.query.offset),
+      };
+    },
   );
 
   app.get(
     "/categories/:id",
     { schema: { tags, params: IdParams, response: { 200: Category, ...errorResponses } } },
     async (req) => {
+      const { db, categories, eq } = await demo.get();
       const [row] = await db.select().from(categories).where(eq(categories.id, req.params.id));
       if (!row) throw notFound("category", req.params.id);
       return row;
@@ -59,6 +60,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<{
     "/categories",
     { schema: { tags, body: CategoryInput, response: { 201: Category, ...errorResponses } } },
     async (req, reply) => {
+      const { db, categories } = await demo.get();
       const row = one(await db.insert(categories).values(req.body).returning());
       return reply.code(201).send(row);
     },
@@ -70,6 +72,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<{
       schema: { tags, params: IdParams, body: CategoryInput, response: { 200: Category, ...errorResponses } },
     },
     async (req) => {
+      const { db, categories, eq } = await demo.get();
       const [row] = await db
         .update(categories)
         .set(req.body)
@@ -84,6 +87,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox<{
     "/categories/:id",
     { schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
+      const { db, categories, eq } = await demo.get();
       const [row] = await db
         .delete(categories)
         .where(eq(categories.id, req.params.id))

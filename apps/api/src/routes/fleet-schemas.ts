@@ -1,6 +1,6 @@
 import { fleetActions, fleetReportSchema } from "@tidemark/jobs/contract";
 import { targetStatusSchema } from "@tidemark/migrate";
-import { type Static, Type } from "typebox";
+import { type Static, Type } from "../type.js";
 import { fromEngine } from "./migration-schemas.js";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);

@@ -3,10 +3,10 @@ import type { FleetPayload } from "@tidemark/jobs";
 import { currentRequester, fleetInput } from "@tidemark/jobs/contract";
 import { countTargets, planWaves, TidemarkError } from "@tidemark/migrate";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { Type } from "typebox";
 import { type ReadTokens, requireAdmin, requireReader } from "../auth.js";
 import { type FleetHandle, scrubSecrets } from "../fleet-handle.js";
 import { errorResponses, perClientLimit } from "../schemas.js";
+import { Type } from "../type.js";
 import {
   FLEET_ID,
   FleetIdParams,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "typebox";
 import type { Metrics } from "../metrics.js";
+import { Type } from "../type.js";
 
 /** `GET /metrics` in the Prometheus text format. */
 export const metricsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics }> = async (app, { metrics }) => {
@@ -14,8 +14,8 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics }> = as
       },
     },
     async (_req, reply) => {
-      const text = await metrics.registry.metrics();
-      return reply.type(metrics.registry.contentType).send(text);
+      const { text, contentType } = await metrics.scrape();
+      return reply.type(contentType).send(text);
     },
   );
 };

@@ -4,8 +4,8 @@ import {
   type StatusReport,
   statusReportSchema,
 } from "@tidemark/migrate";
-import { type Static, type TSchema, type TUnsafe, Type } from "typebox";
 import { z } from "zod";
+import { type Static, type TSchema, type TUnsafe, Type } from "../type.js";
 import { BootSchema } from "./health.js";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);

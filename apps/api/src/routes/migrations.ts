@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { type EngineContext, history, TidemarkError } from "@tidemark/migrate";
-import { Type } from "typebox";
 import { type ReadTokens, readerCheck, requireAdmin, requireReader } from "../auth.js";
 import type { Boot } from "../boot.js";
 import type { Memo } from "../cache.js";
@@ -10,6 +9,7 @@ import type { JobWatcher } from "../job-watcher.js";
 import { JOB_NAMES, type QueueHandle } from "../queue.js";
 import { errorResponses, perClientLimit } from "../schemas.js";
 import { type CachedStatus, statusJson, statusSummary } from "../status-report.js";
+import { Type } from "../type.js";
 import { HistoryRowSchema, StatusSchema, StatusSummarySchema } from "./migration-schemas.js";
 
 /** What the migration routes need. */

@@ -1,13 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { type Db, schema } from "@tidemark/db";
-import { asc, eq } from "drizzle-orm";
-import { Type } from "typebox";
 import type { Boot } from "../boot.js";
+import type { DemoDb } from "../demo-db.js";
 import { notFound, one } from "../errors.js";
 import { requireReady } from "../ready-guard.js";
 import { DateTime, errorResponses, IdParams, PageQuery, perClientLimit } from "../schemas.js";
-
-const { users } = schema;
+import { Type } from "../type.js";
 
 const User = Type.Object({
   id: Type.Integer(),
@@ -39,10 +36,10 @@ const UpdateUser = Type.Object(
 
 /** CRUD on `users` (seed schema); 503 until migrated, 409 on a taken username or email. */
 export const userRoutes: FastifyPluginAsyncTypebox<{
-  db: Db;
+  demo: DemoDb;
   boot: Boot;
   rateLimitPerMinute: number;
-}> = async (app, { db, boot, rateLimitPerMinute }) => {
+}> = async (app, { demo, boot, rateLimitPerMinute }) => {
   app.addHook("onRequest", requireReady(boot));
   const tags = ["users"];
 
@@ -56,20 +53,24 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ items: Type.Array(User) }), ...errorResponses },
       },
     },
-    async (req) => ({
-      items: await db
-        .select()
-        .from(users)
-        .orderBy(asc(users.id))
-        .limit(req.query.limit)
-        .offset(req.query.offset),
-    }),
+    async (req) => {
+      const { db, users, asc } = await demo.get();
+      return {
+        items: await db
+          .select()
+          .from(users)
+          .orderBy(asc(users.id))
+          .limit(req.query.limit)
+          .offset(req.query.offset),
+      };
+    },
   );
 
   app.get(
     "/users/:id",
     { schema: { tags, params: IdParams, response: { 200: User, ...errorResponses } } },
     async (req) => {
+      const { db, users, eq } = await demo.get();
       const [row] = await db.select().from(users).where(eq(users.id, req.params.id));
       if (!row) throw notFound("user", req.params.id);
       return row;
@@ -80,6 +81,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
     "/users",
     { schema: { tags, body: CreateUser, response: { 201: User, ...errorResponses } } },
     async (req, reply) => {
+      const { db, users } = await demo.get();
       const row = one(await db.insert(users).values(req.body).returning());
       return reply.code(201).send(row);
     },
@@ -89,6 +91,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
     "/users/:id",
     { schema: { tags, params: IdParams, body: UpdateUser, response: { 200: User, ...errorResponses } } },
     async (req) => {
+      const { db, users, eq } = await demo.get();
       const [row] = await db.update(users).set(req.body).where(eq(users.id, req.params.id)).returning();
       if (!row) throw notFound("user", req.params.id);
       return row;
@@ -99,6 +102,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{
     "/users/:id",
     { schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
+      const { db, users, eq } = await demo.get();
       const [row] = await db.delete(users).where(eq(users.id, req.params.id)).returning({ id: users.id });
       if (!row) throw notFound("user", req.params.id);
       return reply.code(204).send(null);
