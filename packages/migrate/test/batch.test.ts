@@ -11,10 +11,9 @@ import {
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { upgrade } from "../src/commands/upgrade.js";
-import { isTidemarkError } from "../src/errors.js";
 import { nextBatchSize } from "../src/executor/run-steps.js";
 import type { ProgressEvent } from "../src/types.js";
-import { addMigration, testContext } from "./support.js";
+import { addMigration, failure, testContext } from "./support.js";
 
 // Several migrations go to PostgreSQL as one query, each in its own transaction
 // (executor/batch.ts). These tests break one in the middle of such a batch and check that the
@@ -45,15 +44,6 @@ async function history(count: number, broken?: { at: number; up: string }) {
   const events: ProgressEvent[] = [];
   const { ctx, logger } = testContext(db.url, { migrationsDir: dir });
   return { dir, db, ctx, logger, tags, events, onProgress: (e: ProgressEvent) => events.push(e) };
-}
-
-async function failure(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isTidemarkError(err)) throw new Error(`expected a TidemarkError, got ${String(err)}`);
-  return err;
 }
 
 const appliedCount = async (url: string) =>

@@ -5,9 +5,8 @@ import { copyMigrations, createTempDatabase, dropDatabase, fixtureDir } from "@t
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { upgrade } from "../src/commands/upgrade.js";
-import { isTidemarkError } from "../src/errors.js";
 import type { EngineContext } from "../src/types.js";
-import { addMigration, testContext } from "./support.js";
+import { addMigration, failure, testContext } from "./support.js";
 
 const BP = "\n--> statement-breakpoint\n";
 const dbs: string[] = [];
@@ -37,15 +36,6 @@ async function query<T>(url: string, text: string): Promise<T[]> {
 
 const count = async (url: string, text: string) =>
   Number((await query<{ n: string }>(url, `select count(*) as n from (${text}) q`))[0]?.n);
-
-async function failure(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isTidemarkError(err)) throw new Error(`expected a TidemarkError, got ${String(err)}`);
-  return err;
-}
 
 describe("a failure inside a file that runs outside a transaction", () => {
   it("speaks of one kept statement and one rolled-back statement in the singular", async () => {

@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { migrationsDir as seedDir, schemaFile as seedSchemaFile } from "@tidemark/db";
 import { memoryLogger } from "@tidemark/testkit";
 import { createEngineContext } from "../src/context.js";
+import { isTidemarkError, type TidemarkError } from "../src/errors.js";
 import type { EngineContext } from "../src/types.js";
 
 const exec = promisify(execFile);
@@ -51,4 +52,14 @@ export { addMigration } from "@tidemark/testkit";
 /** Change an applied migration's file on disk. */
 export async function editFile(dir: string, tag: string, extra: string): Promise<void> {
   await appendFile(path.join(dir, `${tag}.sql`), extra);
+}
+
+/** The TidemarkError `promise` rejects with; anything else (or no failure at all) fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<TidemarkError> {
+  const err = await promise.then(
+    () => new Error("expected a failure"),
+    (e: unknown) => e,
+  );
+  if (!isTidemarkError(err)) throw err;
+  return err;
 }

@@ -2,19 +2,10 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { adminQuery, databaseUrl, uniqueId } from "@tidemark/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isTidemarkError, type TidemarkError } from "../../src/errors.js";
+import { failure } from "../support.js";
 import { folderContents, projectsPerTest, seedSchema } from "./project.js";
 
 const { project } = projectsPerTest();
-
-async function failure(promise: Promise<unknown>): Promise<TidemarkError> {
-  const err = await promise.then(
-    () => new Error("expected a failure"),
-    (e: unknown) => e,
-  );
-  if (!isTidemarkError(err)) throw err;
-  return err;
-}
 
 // A login role that may not create databases, for the scratch-database privilege check.
 const role = uniqueId("tm_nocreatedb");
