@@ -167,7 +167,7 @@ export class Boot {
     if (this.closed) return;
     this.failure = null;
     this.failures = 0;
-    this.setPhase("ready");
+    // Said before the phase flips, so whoever sees /health/ready answer 200 can find this line.
     this.deps.logger.info(
       {
         revision: check.current,
@@ -179,6 +179,7 @@ export class Boot {
       },
       "✅ Database migrations completed",
     );
+    this.setPhase("ready");
   }
 
   private fail(err: unknown): void {
