@@ -101,4 +101,17 @@ describe("what each command loads before it answers", () => {
     ).toEqual([]);
     expect(loaded(urls, /commands\/(?!status)[\w-]+\.run\.ts$/)).toEqual([]);
   });
+
+  it("answers upgrade on an up-to-date database without the SQL parser, the whole engine or the queue", async () => {
+    const { code, urls } = await modulesLoadedBy(["upgrade", "--direct", "--yes"], "upgrade");
+    expect(code).toBe(0);
+    expect(urls.some((u) => u.endsWith("/migrate/dist/commands/upgrade.js"))).toBe(true);
+    expect(
+      loaded(
+        urls,
+        /libpg-query|drizzle-kit|drizzle-orm|bullmq|ioredis|migrate\/dist\/index\.js|jobs\/dist\/(index|contract)\.js/,
+      ),
+    ).toEqual([]);
+    expect(loaded(urls, /commands\/(?!upgrade)[\w-]+\.run\.ts$/)).toEqual([]);
+  });
 });
