@@ -34,6 +34,20 @@ export const external = [
   "ioredis",
 ];
 
+/**
+ * zod's `z.locales` holds its messages in ~50 languages (~370 kB, half of zod in the bundle),
+ * compiled on every start-up though nothing reads them: every process prints zod's English
+ * messages (the default zod sets from `locales/en.js` directly). Only `en` is kept.
+ */
+const englishOnlyZod = {
+  name: "english-only-zod",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+    }));
+  },
+};
+
 await rm(dist, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: { bin: "src/bin.ts", index: "src/index.ts" },
@@ -47,6 +61,7 @@ const result = await esbuild.build({
   platform: "node",
   target: "node20",
   external,
+  plugins: [englishOnlyZod],
   // CommonJS dependencies (commander, pino, postgres' deps) call require() for Node's modules.
   banner: {
     js: "import { createRequire as __tmRequire } from 'node:module'; const require = __tmRequire(import.meta.url);",
