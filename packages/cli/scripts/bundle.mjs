@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the CLI into dist/ with esbuild (`pnpm --filter @tidemark/cli build` runs it, then tsc
-// writes the .d.ts files). Start-up then reads a handful of files instead of ~150 modules of the
+// writes the .d.ts files). Start-up then reads a handful of files instead of about 160 modules of the
 // engine, zod, postgres, pino and commander: each command's code (`commands/x.run.ts`) and every
 // lazy `import()` becomes its own chunk, so a command still loads only what it runs.
 // dist/bundle-meta.json (esbuild's metafile) says which source modules each chunk holds;
@@ -14,13 +14,15 @@ import * as esbuild from "esbuild";
 const dist = new URL("../dist/", import.meta.url);
 
 /**
- * Left as imports, resolved at run time from packages/cli (so each is a dependency of the CLI):
+ * Left as imports, resolved at run time from packages/cli (each one the bundle imports must be
+ * a dependency of the CLI; checked below):
  * - @tidemark/db finds its migrations folder from its own file's location;
- * - libpg-query loads a .wasm file beside it; jiti and pino-pretty load files of their own by path;
+ * - libpg-query loads a .wasm file beside it; jiti loads files of its own by path; pino-pretty
+ *   is required at run time by the engine's logger, out of esbuild's sight;
  * - drizzle-kit, drizzle-orm, bullmq and ioredis are large and only used off the hot paths, and
  *   bullmq must see the same ioredis as the queue code.
  */
-export const external = [
+const external = [
   "@tidemark/db",
   "@tidemark/db/*",
   "libpg-query",
@@ -62,7 +64,7 @@ const result = await esbuild.build({
   target: "node20",
   external,
   plugins: [englishOnlyZod],
-  // CommonJS dependencies (commander, pino, postgres' deps) call require() for Node's modules.
+  // CommonJS dependencies (commander, pino and its helpers) call require() for Node's modules.
   banner: {
     js: "import { createRequire as __tmRequire } from 'node:module'; const require = __tmRequire(import.meta.url);",
   },
