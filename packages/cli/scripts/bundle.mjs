@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the CLI into dist/ with esbuild (`pnpm --filter @tidemark/cli build` runs it, then tsc
 // writes the .d.ts files). Start-up then reads a handful of files instead of about 160 modules of the
-// engine, zod, postgres, pino and commander: each command's code (`commands/x.run.ts`) and every
+// engine, zod, postgres and commander: each command's code (`commands/x.run.ts`) and every
 // lazy `import()` becomes its own chunk, so a command still loads only what it runs.
 // dist/bundle-meta.json (esbuild's metafile) says which source modules each chunk holds;
 // test/startup.test.ts reads it to check what a command loads.
@@ -17,8 +17,9 @@ const dist = new URL("../dist/", import.meta.url);
  * Left as imports, resolved at run time from packages/cli (each one the bundle imports must be
  * a dependency of the CLI; checked below):
  * - @tidemark/db finds its migrations folder from its own file's location;
- * - libpg-query loads a .wasm file beside it; jiti loads files of its own by path; pino-pretty
- *   is required at run time by the engine's logger, out of esbuild's sight;
+ * - libpg-query loads a .wasm file beside it; jiti loads files of its own by path; pino and
+ *   pino-pretty are required at run time (by the CLI's logger on its first line), out of
+ *   esbuild's sight;
  * - drizzle-kit, drizzle-orm, bullmq and ioredis are large and only used off the hot paths, and
  *   bullmq must see the same ioredis as the queue code.
  */
@@ -27,6 +28,7 @@ const external = [
   "@tidemark/db/*",
   "libpg-query",
   "jiti",
+  "pino",
   "pino-pretty",
   "drizzle-kit",
   "drizzle-kit/*",
@@ -64,7 +66,7 @@ const result = await esbuild.build({
   target: "node20",
   external,
   plugins: [englishOnlyZod],
-  // CommonJS dependencies (commander, pino and its helpers) call require() for Node's modules.
+  // CommonJS dependencies (commander among them) call require() for Node's modules.
   banner: {
     js: "import { createRequire as __tmRequire } from 'node:module'; const require = __tmRequire(import.meta.url);",
   },
