@@ -92,14 +92,14 @@ describe("what each command loads before it answers", () => {
     expect(loaded(urls, /packages\/migrate|packages\/jobs|\/zod\/|\/pino\/|run\.ts$/)).toEqual([]);
   });
 
-  it("runs status on an up-to-date database without the SQL parser, drizzle, BullMQ, pino or the other commands", async () => {
+  it("runs status on an up-to-date database without the SQL parser, drizzle, BullMQ, pino, commander or the other commands", async () => {
     const { code, urls } = await modulesLoadedBy(["status"], "status");
     expect(code).toBe(0);
     expect(urls.some((u) => u.endsWith("/migrate/dist/commands/status.js"))).toBe(true);
     expect(
       loaded(
         urls,
-        /libpg-query|drizzle-kit|drizzle-orm|bullmq|ioredis|@clack|\/pino\/|migrate\/dist\/index\.js/,
+        /libpg-query|drizzle-kit|drizzle-orm|bullmq|ioredis|@clack|\/pino\/|commander|program\.ts|migrate\/dist\/index\.js/,
       ),
     ).toEqual([]);
     expect(loaded(urls, /commands\/(?!status)[\w-]+\.run\.ts$/)).toEqual([]);
