@@ -1,5 +1,6 @@
 // CLI start-up, whole process: `tidemark --version` and `--help` against a bare `node -e 0`, and
-// `tidemark status` on an up-to-date database against drizzle-orm's migrate() with nothing to do.
+// `tidemark status` and `tidemark upgrade --direct --yes` on an up-to-date database against
+// drizzle-orm's migrate() with nothing to do.
 import { migrationsDir } from "@tidemark/db";
 import { bestInTurns, cliBin, drizzleScript, report, runProcess as sh, tempDb } from "./support.mjs";
 
@@ -24,12 +25,20 @@ export async function run() {
       drizzle: () => sh(node, [drizzleScript, migrationsDir], env),
       status: () => sh(node, [cliBin, "status"], env),
       statusJson: () => sh(node, [cliBin, "status", "--json"], env),
+      upgrade: () => sh(node, [cliBin, "upgrade", "--direct", "--yes"], env),
     });
     report("drizzle-orm migrate() with nothing to do, whole process", noop.drizzle, "ms");
     report("tidemark status, up to date", noop.status, "ms", noop.drizzle, "drizzle-orm migrate() no-op");
     report(
       "tidemark status --json, up to date",
       noop.statusJson,
+      "ms",
+      noop.drizzle,
+      "drizzle-orm migrate() no-op",
+    );
+    report(
+      "tidemark upgrade --direct --yes, up to date",
+      noop.upgrade,
       "ms",
       noop.drizzle,
       "drizzle-orm migrate() no-op",

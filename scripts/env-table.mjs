@@ -19,7 +19,7 @@ export async function renderEnvTable() {
   const { envMarkdownTable, envRows } = await load("packages/migrate/dist/index.js");
   const { apiEnvSchema } = await load("apps/api/dist/config.js");
   const { migratorEnvSchema } = await load("apps/migrator/dist/config.js");
-  const { cliEnvSchema } = await load("packages/cli/dist/config.js");
+  const { cliEnvSchema } = await load("packages/cli/dist/index.js");
   return envMarkdownTable(
     envRows([
       { process: "api", schema: apiEnvSchema },

@@ -22,8 +22,13 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(TOP_HELP);
       code = 0;
     } else {
-      const { buildProgram } = await import("./program.js");
-      await buildProgram().parseAsync(argv);
+      const status =
+        argv[2] === "status" ? (await import("./status-flags.js")).statusOptions(argv.slice(3)) : null;
+      if (status) await (await import("./commands/status.run.js")).action(status);
+      else {
+        const { buildProgram } = await import("./program.js");
+        await buildProgram().parseAsync(argv);
+      }
       code = typeof process.exitCode === "number" ? process.exitCode : 0;
     }
   } catch (e) {

@@ -1,5 +1,5 @@
 import { confirm, isCancel } from "@clack/prompts";
-import { TidemarkError } from "@tidemark/migrate";
+import { TidemarkError } from "@tidemark/migrate/modules/errors";
 
 /** True when a person can answer a prompt: both stdin and stdout are terminals. */
 export const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);

@@ -1,12 +1,8 @@
 import path from "node:path";
-import {
-  applyBaseline,
-  formatFinding,
-  type LintFinding,
-  type LintReport,
-  type Migration,
-  readBaseline,
-} from "@tidemark/migrate";
+import { applyBaseline, readBaseline } from "@tidemark/migrate/modules/lint/baseline";
+import { formatFinding } from "@tidemark/migrate/modules/lint/format";
+import type { LintFinding, LintReport } from "@tidemark/migrate/modules/lint/types";
+import type { Migration } from "@tidemark/migrate/modules/types";
 import { color, plural, print } from "./output.js";
 
 /** Lines `upgrade` spends on findings before pointing to `lint` (about 20 with the summary lines). */

@@ -1,2 +1,3 @@
-/** The command tree, for embedding the CLI or generating its docs. */
-export { buildProgram } from "./program.js";
+/** The command tree, for embedding the CLI or generating its docs (scripts/env-help.mjs). */
+export { cliEnvSchema } from "./config.js";
+export { buildProgram, topHelpText } from "./program.js";

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { isTidemarkError, type TidemarkError } from "@tidemark/migrate/modules/errors";
 import { redactUrls } from "@tidemark/migrate/modules/redact";
-import { CommanderError } from "commander";
 import pc from "picocolors";
 import { commandName } from "./invocation.js";
 
@@ -123,6 +122,15 @@ function asTidemarkError(e: unknown): TidemarkError | null {
     : null;
 }
 
+/**
+ * A commander error (a usage error, `--help`, `--version`), told by its `commander.*` code rather
+ * than by class, so printing a report does not load commander (`status` runs without it).
+ */
+function isCommanderError(e: unknown): e is Error & { code: string } {
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && typeof code === "string" && code.startsWith("commander.");
+}
+
 /** The single JSON document a failed `--json` command prints on stdout: `code`, `message`, `details`. */
 export function errorDocument(e: unknown): {
   code: string;
@@ -133,7 +141,7 @@ export function errorDocument(e: unknown): {
   if (known) {
     return { code: known.code, message: redactUrls(nameCommands(known.message)), details: known.details };
   }
-  if (e instanceof CommanderError) {
+  if (isCommanderError(e)) {
     return { code: "TM_USAGE", message: e.message.replace(/^error: /, ""), details: { commander: e.code } };
   }
   const message = redactUrls(e instanceof Error ? e.message : String(e));
@@ -169,9 +177,9 @@ function reportKnown(known: TidemarkError): number {
  */
 export function reportError(e: unknown, json: boolean): number {
   const helpOrVersion =
-    e instanceof CommanderError && (e.code === "commander.helpDisplayed" || e.code === "commander.version");
+    isCommanderError(e) && (e.code === "commander.helpDisplayed" || e.code === "commander.version");
   if (json && !helpOrVersion) process.stdout.write(`${JSON.stringify(errorDocument(e), null, 2)}\n`);
-  if (e instanceof CommanderError) return helpOrVersion ? 0 : 2; // Commander printed its message already.
+  if (isCommanderError(e)) return helpOrVersion ? 0 : 2; // Commander printed its message already.
   const known = asTidemarkError(e);
   if (known) return reportKnown(known);
   // Anything else is a bug in tidemark: show everything, with passwords masked.

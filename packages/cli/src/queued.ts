@@ -1,5 +1,5 @@
 import type { WorkerChange } from "@tidemark/jobs";
-import { databaseIdentity } from "@tidemark/migrate";
+import { databaseIdentity } from "@tidemark/migrate/modules/identity";
 import { interactive } from "./confirm.js";
 import type { CliContext } from "./context.js";
 import { onInterrupt } from "./interrupt.js";

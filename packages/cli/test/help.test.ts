@@ -2,7 +2,8 @@ import { envHelpText, envRows } from "@tidemark/migrate";
 import { describe, expect, it } from "vitest";
 import { cliEnvSchema } from "../src/config.js";
 import { ENV_HELP } from "../src/env-help.js";
-import { topHelpText } from "../src/program.js";
+import { buildProgram, topHelpText } from "../src/program.js";
+import { STATUS_FLAGS, statusOptions } from "../src/status-flags.js";
 import { TOP_HELP } from "../src/top-help.js";
 import { runCli } from "./run-cli.js";
 
@@ -48,6 +49,20 @@ describe("help and usage errors", () => {
   it("keeps the precomputed environment help equal to the text generated from the schema", () => {
     // --help prints src/env-help.ts so it need not load zod; regenerate it with scripts/env-help.mjs --write.
     expect(ENV_HELP).toBe(envHelpText(envRows([{ process: "cli", schema: cliEnvSchema }])));
+  });
+
+  it("runs status without commander only for the boolean flags status registers, parsed alike", () => {
+    // bin.ts skips commander for these; a new option of `status` must go through commander.
+    const status = buildProgram().commands.find((c) => c.name() === "status");
+    const registered = status?.options
+      .filter((o) => o.long !== "--help")
+      .map((o) => [o.long, o.attributeName()]);
+    expect(Object.entries(STATUS_FLAGS).sort()).toEqual(registered?.sort());
+    expect(status?.options.every((o) => o.isBoolean())).toBe(true);
+    expect(statusOptions(["--json", "--check"])).toEqual({ json: true, check: true });
+    expect(statusOptions([])).toEqual({});
+    expect(statusOptions(["--json", "-h"])).toBeNull();
+    expect(statusOptions(["--jsn"])).toBeNull();
   });
 
   it("keeps the precomputed top-level --help equal to what commander prints", () => {

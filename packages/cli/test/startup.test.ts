@@ -23,7 +23,25 @@ afterAll(async () => {
   await traces.cleanup();
 });
 
-/** Run the CLI with every resolved module recorded; returns its exit code and the module URLs. */
+const packageDir = new URL("../", import.meta.url);
+
+/** The source modules each chunk of the bundle holds (scripts/bundle.mjs writes the metafile). */
+async function chunkInputs(): Promise<Map<string, string[]>> {
+  const meta = JSON.parse(await readFile(new URL("dist/bundle-meta.json", packageDir), "utf8")) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  return new Map(
+    Object.entries(meta.outputs).map(([output, { inputs }]) => [
+      new URL(output, packageDir).href,
+      Object.keys(inputs).map((input) => new URL(input, packageDir).href),
+    ]),
+  );
+}
+
+/**
+ * Run the CLI with every resolved module recorded; returns its exit code and the URLs of the
+ * modules it loaded: a chunk of the bundle stands for the source modules bundled into it.
+ */
 async function modulesLoadedBy(
   args: string[],
   name: string,
@@ -37,7 +55,15 @@ async function modulesLoadedBy(
     child.on("error", reject);
     child.on("close", resolve);
   });
-  const urls = (await readFile(file, "utf8").catch(() => "")).split("\n").filter(Boolean);
+  const resolved = (await readFile(file, "utf8").catch(() => "")).split("\n").filter(Boolean);
+  const chunks = await chunkInputs();
+  const dist = new URL("dist/", packageDir).href;
+  const urls = [...new Set(resolved)].flatMap((url) => {
+    if (!url.startsWith(dist)) return [url];
+    const inputs = chunks.get(url);
+    if (!inputs) throw new Error(`${url} is not in dist/bundle-meta.json: rebuild the CLI`);
+    return inputs;
+  });
   return { code, urls };
 }
 
@@ -47,14 +73,14 @@ describe("what each command loads before it answers", () => {
   it("answers --version without loading the command tree", async () => {
     const { code, urls } = await modulesLoadedBy(["--version"], "version");
     expect(code).toBe(0);
-    expect(loaded(urls, /commander|program\.js|@tidemark|packages\/migrate/)).toEqual([]);
+    expect(urls.filter((u) => !u.startsWith("node:"))).toEqual([new URL("src/bin.ts", packageDir).href]);
   });
 
   it("prints the top-level --help from its precomputed text, without even commander", async () => {
     const { code, urls } = await modulesLoadedBy(["--help"], "help");
     expect(code).toBe(0);
-    expect(urls.some((u) => u.endsWith("/top-help.js"))).toBe(true);
-    expect(loaded(urls, /commander|program\.js|packages\/migrate|packages\/jobs|\/zod\/|\/pino\//)).toEqual(
+    expect(urls.some((u) => u.endsWith("/src/top-help.ts"))).toBe(true);
+    expect(loaded(urls, /commander|program\.ts|packages\/migrate|packages\/jobs|\/zod\/|\/pino\//)).toEqual(
       [],
     );
   });
@@ -63,16 +89,32 @@ describe("what each command loads before it answers", () => {
     const { code, urls } = await modulesLoadedBy(["upgrade", "--help"], "command-help");
     expect(code).toBe(0);
     expect(urls.some((u) => u.includes("commander"))).toBe(true);
-    expect(loaded(urls, /packages\/migrate|packages\/jobs|\/zod\/|\/pino\/|run\.js$/)).toEqual([]);
+    expect(loaded(urls, /packages\/migrate|packages\/jobs|\/zod\/|\/pino\/|run\.ts$/)).toEqual([]);
   });
 
-  it("runs status on an up-to-date database without the SQL parser, drizzle, BullMQ or the other commands", async () => {
+  it("runs status on an up-to-date database without the SQL parser, drizzle, BullMQ, pino, commander or the other commands", async () => {
     const { code, urls } = await modulesLoadedBy(["status"], "status");
     expect(code).toBe(0);
     expect(urls.some((u) => u.endsWith("/migrate/dist/commands/status.js"))).toBe(true);
     expect(
-      loaded(urls, /libpg-query|drizzle-kit|drizzle-orm|bullmq|ioredis|@clack|migrate\/dist\/index\.js/),
+      loaded(
+        urls,
+        /libpg-query|drizzle-kit|drizzle-orm|bullmq|ioredis|@clack|\/pino\/|commander|program\.ts|migrate\/dist\/index\.js/,
+      ),
     ).toEqual([]);
-    expect(loaded(urls, /commands\/(?!status)\w+\.run\.js$/)).toEqual([]);
+    expect(loaded(urls, /commands\/(?!status)[\w-]+\.run\.ts$/)).toEqual([]);
+  });
+
+  it("answers upgrade on an up-to-date database without the SQL parser, the whole engine or the queue", async () => {
+    const { code, urls } = await modulesLoadedBy(["upgrade", "--direct", "--yes"], "upgrade");
+    expect(code).toBe(0);
+    expect(urls.some((u) => u.endsWith("/migrate/dist/commands/upgrade.js"))).toBe(true);
+    expect(
+      loaded(
+        urls,
+        /libpg-query|drizzle-kit|drizzle-orm|bullmq|ioredis|migrate\/dist\/index\.js|jobs\/dist\/(index|contract)\.js/,
+      ),
+    ).toEqual([]);
+    expect(loaded(urls, /commands\/(?!upgrade)[\w-]+\.run\.ts$/)).toEqual([]);
   });
 });

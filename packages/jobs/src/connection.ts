@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import { TidemarkError } from "@tidemark/migrate/modules/errors";
 import { redactUrls } from "@tidemark/migrate/modules/redact";
 import type { ConnectionOptions } from "bullmq";
@@ -78,4 +79,23 @@ export async function readyWithin(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Close bullmq clients (queues, queue events, flow producers). bullmq closes a connection that
+ * is still being set up (Redis unreachable) by removing all its listeners, and the failed set-up
+ * then emits an 'error' nobody hears, which kills the process (taskforcesh/bullmq#3546). Once a
+ * client is closed nothing waits on its connection, so that late error is dropped.
+ */
+export async function closeQuietly(...clients: ({ close(): Promise<void> } | undefined)[]): Promise<void> {
+  await Promise.allSettled(
+    clients.map(async (client) => {
+      if (!client) return;
+      try {
+        await client.close();
+      } finally {
+        (client as unknown as { connection?: EventEmitter }).connection?.on("error", () => {});
+      }
+    }),
+  );
 }

@@ -5,6 +5,7 @@ import { type AwaitOptions, waitForJob } from "./await.js";
 import type { QueueConfig } from "./config.js";
 import {
   blockingConnection,
+  closeQuietly,
   DEFAULT_CONNECT_TIMEOUT_MS,
   isRedisConnectionError,
   producerConnection,
@@ -120,7 +121,7 @@ export function createMigrationsQueue(
     try {
       await readyWithin(qe.waitUntilReady(), config.redisUrl, connectTimeoutMs);
     } catch (err) {
-      await qe.close().catch(() => {});
+      await closeQuietly(qe);
       throw err;
     }
     return qe;
@@ -213,7 +214,7 @@ export function createMigrationsQueue(
         );
       }
       const qe = await events?.catch(() => undefined);
-      await Promise.allSettled([qe?.close(), queue.close()]);
+      await closeQuietly(qe, queue);
     },
   };
   return self;

@@ -1,13 +1,10 @@
-import {
-  type LintReport,
-  lintMigrations,
-  type Migration,
-  type RunReport,
-  readMigrations,
-  upgrade,
-  verify,
-} from "@tidemark/migrate";
-import { loadPgParser } from "@tidemark/migrate/modules/pg-parser";
+// Single engine modules, not the whole engine; the SQL parser is loaded by the lint, on a miss of its cache.
+import { upgrade } from "@tidemark/migrate/modules/commands/upgrade";
+import { verify } from "@tidemark/migrate/modules/commands/verify";
+import { readMigrations } from "@tidemark/migrate/modules/journal";
+import { lintMigrations } from "@tidemark/migrate/modules/lint/lint";
+import type { LintReport } from "@tidemark/migrate/modules/lint/types";
+import type { RunReport } from "@tidemark/migrate/modules/types";
 import { confirmOrRefuse, interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
 import { countFindings, printFindingsBrief, withBaseline } from "../findings.js";
@@ -47,16 +44,13 @@ function printPlan(plan: RunReport): void {
  * Lint the migrations about to run, leaving out what the lint baseline accepts: only the
  * pending migrations' new findings can block. Lint is advice, so a lint failure warns instead.
  */
-async function lintPlan(
-  cli: CliContext,
-  plan: RunReport,
-  prepared: Promise<Migration[]>,
-): Promise<LintReport | null> {
+async function lintPlan(cli: CliContext, plan: RunReport): Promise<LintReport | null> {
   try {
     const dir = cli.engine.migrationsDir;
-    const migrations = await prepared;
+    const migrations = await readMigrations(dir);
     const revisions = plan.steps.map((s) => s.revision);
-    // Files judged before (same content, same predecessors, same lint code) are not parsed again.
+    // Files judged before (same content, same predecessors, same lint code) are not parsed again,
+    // so the WASM parser is loaded (by the lint) only on a miss.
     const cache = await openLintCache(dir, migrations);
     let report = cache.lookup(revisions);
     if (!report) {
@@ -74,9 +68,6 @@ async function lintPlan(
 
 /** Compute the plan, confirm, run (directly or through the worker), then verify the result. */
 async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
-  // Read the files and load the WASM parser for the lint while the plan waits on PostgreSQL.
-  const prepared = loadPgParser().then(() => readMigrations(cli.engine.migrationsDir));
-  prepared.catch(() => {}); // A failure is reported by lintPlan, if the lint runs at all.
   const plan = await upgrade(cli.engine, {
     to: flags.to,
     dryRun: true,
@@ -87,7 +78,7 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
     else success(`Already up to date at ${rev(plan.from)}.`);
     return;
   }
-  const lint = await lintPlan(cli, plan, prepared);
+  const lint = await lintPlan(cli, plan);
   if (!flags.json) {
     printPlan(plan);
     if (lint === null) warning("Lint could not run on the pending migrations (see the log above).");

@@ -3,6 +3,7 @@ import { TidemarkError } from "@tidemark/migrate/modules/errors";
 import { FlowProducer, type JobState, type Queue } from "bullmq";
 import type { QueueConfig } from "../config.js";
 import {
+  closeQuietly,
   DEFAULT_CONNECT_TIMEOUT_MS,
   isRedisConnectionError,
   producerConnection,
@@ -168,7 +169,7 @@ export function createFleetClient(
       }),
     workerCount: () => withRedis(() => children.getWorkersCount()),
     async close() {
-      await Promise.allSettled([flows.close(), parents.close(), children.close()]);
+      await closeQuietly(flows, parents, children);
     },
   };
 }
