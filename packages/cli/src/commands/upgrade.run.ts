@@ -1,9 +1,11 @@
-// Single engine modules, not the whole engine; the SQL parser is loaded by the lint, on a miss of its cache.
+// Single engine modules, not the whole engine; the SQL parser is loaded by the lint on a miss of
+// its cache, or ahead of a direct run.
 import { upgrade } from "@tidemark/migrate/modules/commands/upgrade";
 import { verify } from "@tidemark/migrate/modules/commands/verify";
 import { readMigrations } from "@tidemark/migrate/modules/journal";
 import { lintMigrations } from "@tidemark/migrate/modules/lint/lint";
 import type { LintReport } from "@tidemark/migrate/modules/lint/types";
+import { loadPgParser } from "@tidemark/migrate/modules/pg-parser";
 import type { RunReport } from "@tidemark/migrate/modules/types";
 import { confirmOrRefuse, interactive } from "../confirm.js";
 import { type CliContext, createCliContext } from "../context.js";
@@ -78,6 +80,10 @@ async function runUpgrade(cli: CliContext, flags: UpgradeFlags): Promise<void> {
     else success(`Already up to date at ${rev(plan.from)}.`);
     return;
   }
+  // Migrations will run in this process: compile the SQL parser (WebAssembly, off the main
+  // thread) while the lint, the plan's printing and the confirmation go on, instead of when the
+  // run first meets a file it must parse. Only now: an up-to-date database never needs it.
+  if (flags.direct && !flags.dryRun) loadPgParser().catch(() => {});
   const lint = await lintPlan(cli, plan);
   if (!flags.json) {
     printPlan(plan);
