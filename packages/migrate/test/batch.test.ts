@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { migrationsDir as demoDir } from "@tidemark/db";
 import {
@@ -6,6 +7,7 @@ import {
   createTempDatabase,
   dropDatabase,
   eventually,
+  fixtureDir,
   runSql,
 } from "@tidemark/testkit";
 import postgres from "postgres";
@@ -111,6 +113,36 @@ describe("migrations sent together", () => {
     expect(err.message).toContain('syntax error at or near "SELEC"');
     expect(await appliedCount(h.db.url)).toBe(10);
     expect((await failedRows(h.db.url)).map((r) => r.revision)).toEqual(["0010_b10"]);
+  });
+
+  it("on a messy drizzle-kit history, stops at the broken migration mid-batch and says what the database holds", async () => {
+    // realistic-history: a journal gap (0008), missing snapshots, custom SQL, a DO block, an
+    // index built CONCURRENTLY (0013, which runs alone and starts a new batch at 0014).
+    const dir = await copyMigrations(fixtureDir("realistic-history"));
+    const file = path.join(dir, "0020_add_posts_c19.sql");
+    await writeFile(file, `ALTER TABLE "posts" ADD COLUMN "c19" bigint;${BP}-- keeps nothing\nSELECT 1/0;`);
+    const db = await createTempDatabase("tmbatch");
+    dbs.push(db.name);
+    const { ctx, logger } = testContext(db.url, { migrationsDir: dir });
+    const err = await failure(upgrade(ctx));
+    expect(
+      logger.lines.some(
+        (l) => l.msg === "sending migrations together" && l.first === "0014_add_kind_3_value",
+      ),
+    ).toBe(true);
+    expect(err.message).toContain(
+      `Migration 0020_add_posts_c19 (up) failed at statement 2 (line 4 of ${file})`,
+    );
+    expect(err.message).toContain("Nothing of it was kept");
+    // 0000–0019 without the journal's missing 0008: nineteen applied, the column of 0020 absent.
+    expect(await appliedCount(db.url)).toBe(19);
+    expect(
+      await runSql(
+        db.url,
+        "select 1 from information_schema.columns where table_name = 'posts' and column_name = 'c19'",
+      ),
+    ).toHaveLength(0);
+    expect((await failedRows(db.url)).map((r) => r.revision)).toEqual(["0020_add_posts_c19"]);
   });
 
   it("finds the error line of an error PostgreSQL places in a later migration of the query", async () => {
