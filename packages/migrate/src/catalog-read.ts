@@ -1,5 +1,5 @@
 import type { Sql } from "./connection.js";
-import { TidemarkError } from "./errors.js";
+import { LOCK_NOT_AVAILABLE, TidemarkError } from "./errors.js";
 
 /**
  * How long a read of the catalog waits for a table lock. Deparsing a column default or an
@@ -32,7 +32,7 @@ export async function readCatalog<T>(sql: Sql, read: (conn: Sql) => Promise<T>):
       conn.release();
     }
   } catch (err) {
-    if ((err as { code?: string }).code !== "55P03") throw err;
+    if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
     const holders = await exclusiveHolders(sql).catch(() => []);
     const who = holders.length
       ? holders

@@ -221,6 +221,9 @@ export const connectionLostCodes: ReadonlySet<string> = new Set([
   "57P03", // cannot_connect_now
 ]);
 
+/** PostgreSQL's lock_not_available: a lock was not granted within lock_timeout. */
+export const LOCK_NOT_AVAILABLE = "55P03";
+
 /** True for an error whose code is in {@link connectionLostCodes}. */
 export function isConnectionLost(err: unknown): boolean {
   return (

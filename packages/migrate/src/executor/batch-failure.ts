@@ -1,5 +1,5 @@
 import { type Sql, withDatabase } from "../connection.js";
-import { connectionLostCodes, TidemarkError } from "../errors.js";
+import { isConnectionLost, TidemarkError } from "../errors.js";
 import { readApplied } from "../state.js";
 import type { EngineContext } from "../types.js";
 import { type Batch, itemAt } from "./batch.js";
@@ -61,7 +61,7 @@ export async function settleBatchFailure(
   direction: "up" | "down",
   cause: unknown,
 ): Promise<BatchFailure> {
-  const lost = connectionLostCodes.has(String((cause as { code?: string }).code));
+  const lost = isConnectionLost(cause);
   const read = (s: Sql) => committedHead(s, batch, direction);
   const head = lost ? await withDatabase(ctx.databaseUrl, read).catch(() => undefined) : await read(sql);
   if (!head) throw unknownOutcome(batch, direction, cause);

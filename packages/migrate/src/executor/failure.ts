@@ -1,5 +1,5 @@
 import type { Sql } from "../connection.js";
-import { connectionLostCodes, TidemarkError } from "../errors.js";
+import { connectionLostCodes, LOCK_NOT_AVAILABLE, TidemarkError } from "../errors.js";
 import type { RunMode } from "../run-mode.js";
 import { describeSessions } from "../session-query.js";
 import { recordHistory } from "../state.js";
@@ -18,8 +18,6 @@ export interface FailedRun {
   attempt: number;
   how: HowItRan;
 }
-
-export const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Sessions holding relation locks that a timed-out statement may have waited for. */
 async function findBlockers(sql: Sql, statement: string) {

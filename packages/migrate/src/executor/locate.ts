@@ -1,5 +1,5 @@
 import type { Sql } from "../connection.js";
-import { connectionLostCodes } from "../errors.js";
+import { connectionLostCodes, LOCK_NOT_AVAILABLE } from "../errors.js";
 import { codeStart, countNewlines } from "../run-mode.js";
 import type { SqlBlock } from "../statements.js";
 import { codePoints, type OneTripScript } from "./one-trip.js";
@@ -20,8 +20,6 @@ export interface StatementInfo {
 export interface Cursor {
   at?: StatementInfo;
 }
-
-const LOCK_NOT_AVAILABLE = "55P03";
 
 /** PostgreSQL's 1-based error position (in characters of the query text sent), if any. */
 export function errorPosition(err: unknown): number | undefined {

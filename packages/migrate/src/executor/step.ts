@@ -1,9 +1,9 @@
 import { engineDefaults } from "../config.js";
 import { assertSessionAlive, type Sql, withDatabase } from "../connection.js";
-import type { TidemarkError } from "../errors.js";
+import { LOCK_NOT_AVAILABLE, type TidemarkError } from "../errors.js";
 import type { EngineContext, Migration, ProgressEvent, StepReport } from "../types.js";
 import { type Body, loadBody } from "./body.js";
-import { describeFailure, LOCK_NOT_AVAILABLE, pgFields, recordFailure } from "./failure.js";
+import { describeFailure, pgFields, recordFailure } from "./failure.js";
 import { dropInterruptedIndexes } from "./indexes.js";
 import type { Cursor } from "./locate.js";
 import type { StepRecord } from "./one-trip.js";
